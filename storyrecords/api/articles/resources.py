@@ -1,0 +1,200 @@
+"""Article endpoints: ingest one or many, read, delete, and faceted search."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, request, url_for
+from flask.views import MethodView
+from storyrecords.api.blueprint import Blueprint
+
+from storyrecords.api.articles.schemas import (
+    ArticleInSchema,
+    ArticleSchema,
+    ArticleSearchArgsSchema,
+    ArticleSearchResultSchema,
+    BulkResultSchema,
+)
+from storyrecords.api.errors import PROBLEM_JSON, problem
+from storyrecords.api.search_args import search_query
+from storyrecords.api.services import services
+from storyrecords.indexer.errors import Conflict, StoreUnavailable
+from storyrecords.indexer.models import ArticleInput
+
+blp = Blueprint(
+    "articles",
+    __name__,
+    url_prefix="/v1/articles",
+    description="Ingest articles, read them back and search them with facets.",
+)
+
+NDJSON = "application/x-ndjson"
+_input_schema = ArticleInSchema()
+
+
+def requires_content_type(*allowed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Answer 415 before parsing when the body is not one of ``allowed`` media types."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if request.mimetype not in allowed:
+                return problem(
+                    415,
+                    f"Content-Type must be {' or '.join(allowed)}, "
+                    f"got {request.mimetype or 'none'}",
+                )
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def to_input(data: dict[str, Any]) -> ArticleInput:
+    """Validated request fields -> the indexer's input record."""
+    return ArticleInput(**data)
+
+
+@blp.route("")
+class Articles(MethodView):
+    """The article collection."""
+
+    @blp.arguments(ArticleSearchArgsSchema, location="query", as_kwargs=False)
+    @blp.response(200, ArticleSearchResultSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Search articles.
+
+        Full-text search with facet filters (repeat a parameter for OR within a facet; different
+        facets combine with AND), a publication date range, sorting and cursor pagination.
+        Every response carries facet counts for every facet, each computed with the filters of
+        the *other* facets applied, so a sidebar can show what selecting a value would give.
+        """
+        page = services().store().search_articles(search_query(args))
+        return {
+            "total": page.total,
+            "hits": [hit.to_dict() for hit in page.hits],
+            "facets": {
+                name: [vars(bucket) for bucket in buckets] for name, buckets in page.facets.items()
+            },
+            "next_cursor": page.next_cursor,
+        }
+
+    @requires_content_type("application/json")
+    @blp.arguments(ArticleInSchema, example={
+        "text": "During crisis talks in Geneva yesterday, the United States and Russia ...",
+        "title": "US-Russia talks in Geneva",
+        "source": "sample-short",
+        "published_at": "2022-01-11",
+    })
+    @blp.response(201, ArticleSchema, description="Indexed: the new record.")
+    @blp.alt_response(200, schema=ArticleSchema, description="Already indexed: the stored record.")
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+    @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Index one article.
+
+        Idempotent: posting the same article again returns the stored record with 200 instead
+        of 201. An id that is already taken by different content is a 409.
+        """
+        result = services().indexer().ingest(to_input(data))
+        location = url_for("articles.ArticleById", article_id=result.article.id)
+        return result.article.to_dict(), 201 if result.created else 200, {"Location": location}
+
+
+@blp.route("/bulk", methods=["POST"])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "description": "One JSON article object per line (the fields of `ArticleIn`).",
+        "content": {NDJSON: {"schema": {"type": "string"}}},
+    }
+)
+@blp.response(200, BulkResultSchema)
+@blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+@blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+@requires_content_type(NDJSON, "application/jsonl")
+def bulk() -> dict[str, Any] | Response:
+    """Index many articles from NDJSON.
+
+    Each line is handled on its own: the response says per line whether it was created,
+    unchanged, rejected (with field errors) or a conflict; one bad line does not sink the
+    others. If the store becomes unreachable, the answer is 503 and its `results` say which
+    lines were stored before that; resend the rest.
+    """
+    request.max_content_length = services().settings.max_bulk_bytes
+    indexer = services().indexer()
+    results: list[dict[str, Any]] = []
+    counts = {"created": 0, "unchanged": 0, "rejected": 0}
+    for number, raw in enumerate(request.get_data(cache=False).splitlines(), start=1):
+        if not raw.strip():
+            continue
+        outcome = _bulk_line(number, raw, indexer)
+        if outcome["status"] == "unavailable":
+            results.append(outcome)
+            return problem(
+                503,
+                f"The store became unreachable at line {number}; lines before it listed as "
+                "created or unchanged are stored, resend the rest.",
+                type_="/problems/store-unavailable",
+                headers={"Retry-After": str(services().settings.retry_after_seconds)},
+                results=results,
+            )
+        results.append(outcome)
+        key = outcome["status"] if outcome["status"] in counts else "rejected"
+        counts[key] += 1
+    if not results:
+        return problem(400, "The body holds no NDJSON lines.")
+    return {**counts, "results": results}
+
+
+def _bulk_line(number: int, raw: bytes, indexer: Any) -> dict[str, Any]:
+    """Validate and ingest one NDJSON line, reporting instead of raising."""
+    outcome: dict[str, Any] = {"line": number, "id": None, "errors": None}
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("each line must be a JSON object")
+        item = to_input(_input_schema.load(data))
+    except ma.ValidationError as exc:
+        return {**outcome, "status": "rejected", "errors": exc.messages}
+    except (ValueError, UnicodeDecodeError) as exc:
+        return {**outcome, "status": "rejected", "errors": {"_line": [f"invalid JSON: {exc}"]}}
+    try:
+        result = indexer.ingest(item)
+    except Conflict as exc:
+        return {**outcome, "status": "conflict", "errors": {"id": [str(exc)]}}
+    except StoreUnavailable as exc:
+        return {**outcome, "status": "unavailable", "errors": {"_store": [str(exc)]}}
+    status = "created" if result.created else "unchanged"
+    return {**outcome, "status": status, "id": result.article.id}
+
+
+@blp.route("/<string:article_id>")
+class ArticleById(MethodView):
+    """One article."""
+
+    @blp.response(200, ArticleSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def get(self, article_id: str) -> dict[str, Any]:
+        """Read an article with its extracted metadata."""
+        return services().store().get_article(article_id).to_dict()
+
+    @blp.response(204, description="Deleted.")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def delete(self, article_id: str) -> None:
+        """Delete an article."""
+        services().store().delete_article(article_id)
+
+
+__all__ = ["PROBLEM_JSON", "blp"]

@@ -1,0 +1,285 @@
+"""Marshmallow schemas of the article resource: what clients send, what they get back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+from storyrecords.indexer.store.query import MAX_FACET_SIZE, MAX_PAGE_SIZE, SORTS
+from storyrecords.indexer.timefmt import parse_published
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+MAX_TEXT_CHARS = 500_000
+
+
+def _iso_date_or_datetime(value: str) -> None:
+    try:
+        parse_published(value)
+    except ValueError as exc:
+        raise ma.ValidationError(
+            "must be an ISO 8601 date (2022-01-11) or datetime (2022-01-11T09:30:00Z)"
+        ) from exc
+
+
+def _iso_date(value: str) -> None:
+    if len(value) != 10:
+        raise ma.ValidationError("must be a date as YYYY-MM-DD")
+    _iso_date_or_datetime(value)
+
+
+class ArticleInSchema(ma.Schema):
+    """An article to index. Only ``text`` is required; the id is derived from content if absent."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    text = ma.fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=MAX_TEXT_CHARS), validate.Regexp(r"\S")],
+        metadata={"description": "The article body as plain text. Boilerplate is removed."},
+    )
+    title = ma.fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=1000)
+    )
+    url = ma.fields.Url(
+        load_default=None,
+        allow_none=True,
+        schemes={"http", "https"},
+        validate=validate.Length(max=2048),
+    )
+    source = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Who published it, e.g. `reuters`; a facet."},
+    )
+    published_at = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=_iso_date_or_datetime,
+        metadata={
+            "description": "ISO 8601 date or datetime; relative dates in the text are resolved "
+            "against it. Without it they stay unresolved.",
+            "example": "2022-01-11",
+        },
+    )
+    language = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[a-z]{2}(-[A-Z]{2})?$"),
+        metadata={"description": "BCP 47 language tag such as `en` or `en-GB`."},
+    )
+    id = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(ID_PATTERN),
+        metadata={"description": "Client-chosen id; if absent it is derived from the content."},
+    )
+
+
+class MentionSchema(ma.Schema):
+    """A span of the cleaned text."""
+
+    start = ma.fields.Integer(required=True)
+    end = ma.fields.Integer(required=True)
+    text = ma.fields.String(required=True)
+
+
+class PartySchema(ma.Schema):
+    """An actor under its canonical id, with every mention."""
+
+    id = ma.fields.String(required=True, metadata={"example": "country:US"})
+    name = ma.fields.String(required=True, metadata={"example": "United States"})
+    kind = ma.fields.String(
+        required=True, validate=validate.OneOf(["country", "organization", "person"])
+    )
+    roles = ma.fields.List(ma.fields.String(), required=True)
+    affiliation = ma.fields.String(allow_none=True, required=True)
+    mentions = ma.fields.List(ma.fields.Nested(MentionSchema), required=True)
+
+
+class PlaceSchema(ma.Schema):
+    """A location named in the article."""
+
+    id = ma.fields.String(required=True, metadata={"example": "place:berlin-de"})
+    name = ma.fields.String(required=True)
+    country = ma.fields.String(allow_none=True, required=True)
+    lat = ma.fields.Float(allow_none=True, required=True)
+    lon = ma.fields.Float(allow_none=True, required=True)
+    mentions = ma.fields.List(ma.fields.Nested(MentionSchema), required=True)
+
+
+class VenueSchema(PlaceSchema):
+    """A place where something happens, with what and when."""
+
+    what = ma.fields.String(allow_none=True, required=True, metadata={"example": "talks"})
+    date = ma.fields.String(allow_none=True, required=True, metadata={"example": "2022-01-10"})
+
+
+class DateRefSchema(ma.Schema):
+    """A temporal expression, resolved against the publication date when possible."""
+
+    text = ma.fields.String(required=True, metadata={"example": "yesterday"})
+    start = ma.fields.Integer(required=True)
+    end = ma.fields.Integer(required=True)
+    value = ma.fields.String(allow_none=True, required=True, metadata={"example": "2022-01-10"})
+    granularity = ma.fields.String(required=True, metadata={"example": "day"})
+    resolved = ma.fields.Boolean(required=True)
+    dates = ma.fields.String(allow_none=True, required=True)
+
+
+class DemandSchema(ma.Schema):
+    """Who demands what of whom."""
+
+    claimant = ma.fields.String(required=True, metadata={"example": "country:RU"})
+    addressee = ma.fields.String(allow_none=True, required=True)
+    action = ma.fields.String(required=True)
+    cue = ma.fields.String(required=True)
+    stance = ma.fields.String(required=True)
+    negated = ma.fields.Boolean(required=True)
+    sentence = ma.fields.Nested(MentionSchema, required=True)
+
+
+class ArticleSchema(ma.Schema):
+    """A stored article with its extracted metadata."""
+
+    id = ma.fields.String(required=True)
+    title = ma.fields.String(allow_none=True, required=True)
+    url = ma.fields.String(allow_none=True, required=True)
+    source = ma.fields.String(allow_none=True, required=True)
+    published_at = ma.fields.String(allow_none=True, required=True)
+    language = ma.fields.String(allow_none=True, required=True)
+    text = ma.fields.String(
+        required=True, metadata={"description": "Cleaned text; every offset points into it."}
+    )
+    content_hash = ma.fields.String(required=True)
+    extractor_version = ma.fields.String(required=True)
+    indexed_at = ma.fields.String(required=True)
+    event_id = ma.fields.String(allow_none=True, required=True)
+    parties = ma.fields.List(ma.fields.Nested(PartySchema), required=True)
+    venues = ma.fields.List(ma.fields.Nested(VenueSchema), required=True)
+    places = ma.fields.List(ma.fields.Nested(PlaceSchema), required=True)
+    dates = ma.fields.List(ma.fields.Nested(DateRefSchema), required=True)
+    demands = ma.fields.List(ma.fields.Nested(DemandSchema), required=True)
+
+
+class FacetBucketSchema(ma.Schema):
+    """One facet value and its count under the other facets' filters."""
+
+    value = ma.fields.String(required=True, metadata={"example": "country:US"})
+    label = ma.fields.String(required=True, metadata={"example": "United States"})
+    count = ma.fields.Integer(required=True, metadata={"example": 2})
+
+
+def _buckets() -> ma.fields.List:
+    return ma.fields.List(ma.fields.Nested(FacetBucketSchema), required=True)
+
+
+class FacetsSchema(ma.Schema):
+    """Counts for every facet field."""
+
+    party = _buckets()
+    venue = _buckets()
+    place = _buckets()
+    source = _buckets()
+    month = _buckets()
+    demand_by = _buckets()
+    demand_of = _buckets()
+
+
+class ArticleSearchResultSchema(ma.Schema):
+    """A page of search hits with the total, facet counts and the next cursor."""
+
+    total = ma.fields.Integer(required=True)
+    hits = ma.fields.List(ma.fields.Nested(ArticleSchema), required=True)
+    facets = ma.fields.Nested(FacetsSchema, required=True)
+    next_cursor = ma.fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Pass as `cursor` for the next page; null on the last page."},
+    )
+
+
+def _facet_filter(name: str) -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.String(validate=validate.Length(min=1, max=200)),
+        validate=validate.Length(max=20),
+        metadata={
+            "description": f"Only records with this `{name}` facet value; repeat for OR.",
+            "explode": True,
+            "style": "form",
+        },
+    )
+
+
+class ArticleSearchArgsSchema(ma.Schema):
+    """Query parameters of article search. Unknown parameters are rejected, not ignored."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    q = ma.fields.String(
+        validate=validate.Length(max=500),
+        metadata={
+            "description": 'Words (all must match) and "quoted phrases"; other characters are '
+            "plain text, never query syntax."
+        },
+    )
+    party = _facet_filter("party")
+    venue = _facet_filter("venue")
+    place = _facet_filter("place")
+    source = _facet_filter("source")
+    month = _facet_filter("month")
+    demand_by = _facet_filter("demand_by")
+    demand_of = _facet_filter("demand_of")
+    date_from = ma.fields.String(validate=_iso_date, metadata={"example": "2022-01-01"})
+    date_to = ma.fields.String(validate=_iso_date, metadata={"example": "2022-01-31"})
+    sort = ma.fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "Default: `relevance` when `q` is given, else `newest`."},
+    )
+    size = ma.fields.Integer(
+        load_default=10,
+        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"Hits per page, at most {MAX_PAGE_SIZE}."},
+    )
+    facet_size = ma.fields.Integer(
+        load_default=10,
+        validate=validate.Range(min=1, max=MAX_FACET_SIZE),
+        metadata={"description": "Buckets per facet."},
+    )
+    cursor = ma.fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "The `next_cursor` of the previous page."},
+    )
+
+    @ma.validates_schema
+    def _range(self, data: dict[str, Any], **_: Any) -> None:
+        lo, hi = data.get("date_from"), data.get("date_to")
+        if lo and hi and lo > hi:
+            raise ma.ValidationError("date_from is after date_to", "date_from")
+
+
+class BulkLineResultSchema(ma.Schema):
+    """What happened to one NDJSON line."""
+
+    line = ma.fields.Integer(required=True)
+    status = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(["created", "unchanged", "rejected", "conflict", "unavailable"]),
+    )
+    id = ma.fields.String(allow_none=True, required=True)
+    errors = ma.fields.Dict(
+        allow_none=True, required=True, metadata={"description": "Why the line was rejected."}
+    )
+
+
+class BulkResultSchema(ma.Schema):
+    """Per-line outcome of a bulk ingest, plus counts."""
+
+    created = ma.fields.Integer(required=True)
+    unchanged = ma.fields.Integer(required=True)
+    rejected = ma.fields.Integer(required=True)
+    results = ma.fields.List(ma.fields.Nested(BulkLineResultSchema), required=True)

@@ -1,0 +1,47 @@
+"""The contract and its browsable reference, served with bundled assets (works offline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+import yaml
+from flask import Blueprint, Response, current_app, render_template, send_from_directory
+
+bp = Blueprint("docs", __name__, template_folder="templates")
+ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+
+
+class _SpecDumper(yaml.SafeDumper):
+    """Writes multi-line strings as literal blocks so descriptions stay readable in the file."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_SpecDumper.add_representer(str, _str)
+
+
+def spec_yaml() -> str:
+    """The OpenAPI document generated from the code; ``openapi.yaml`` in the repo must equal it."""
+    spec = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
+    return yaml.dump(
+        spec.to_dict(), Dumper=_SpecDumper, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+@bp.get("/openapi.yaml")
+def openapi_yaml() -> Response:
+    return Response(spec_yaml(), mimetype="application/yaml")
+
+
+@bp.get("/docs")
+def reference() -> str:
+    return render_template("docs.html")
+
+
+@bp.get("/docs/assets/<path:filename>")
+def asset(filename: str) -> Response:
+    return send_from_directory(ASSETS, filename, max_age=86400)

@@ -1,0 +1,123 @@
+"""Every error leaves the API the same way: RFC 9457 ``application/problem+json``."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from storyrecords.indexer.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+#: Problem types this API defines (relative URIs documented in openapi.yaml and the README).
+VALIDATION = "/problems/validation-error"
+STORE_UNAVAILABLE = "/problems/store-unavailable"
+CONFLICT = "/problems/conflict"
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details; ``errors`` maps each bad field to its messages."""
+
+    type = ma.fields.String(required=True, metadata={"example": VALIDATION})
+    title = ma.fields.String(required=True, metadata={"example": "Unprocessable Content"})
+    status = ma.fields.Integer(required=True, metadata={"example": 422})
+    detail = ma.fields.String(required=True, metadata={"example": "size: must be at most 100"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Raw(),
+        metadata={"description": "Field errors by location and field name (validation only)."},
+    )
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    type_: str = "about:blank",
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """Build a problem+json response; the single place error bodies are shaped."""
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _describe(errors: dict[str, Any]) -> str:
+    """One readable line from webargs' nested ``{location: {field: [messages]}}``."""
+    parts: list[str] = []
+    for location, fields in errors.items():
+        if not isinstance(fields, dict):
+            parts.append(f"{location}: {fields}")
+            continue
+        for name, messages in fields.items():
+            text = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+            parts.append(f"{name}: {text}")
+    return ". ".join(parts) or "the request is invalid"
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Werkzeug/webargs errors (400, 404, 405, 413, 415, 422 …) as problems."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or data.get("messages")
+    if status == 422 and errors:
+        return problem(status, _describe(errors), type_=VALIDATION, errors=errors)
+    if status == 400 and errors:
+        return problem(status, f"Malformed request: {_describe(errors)}", errors=errors)
+    detail = data.get("message") or error.description or HTTPStatus(status).description
+    headers = dict(data.get("headers") or {})
+    if status == 405 and error.get_response().headers.get("Allow"):
+        headers["Allow"] = error.get_response().headers["Allow"]
+    return problem(status, str(detail), headers=headers)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers; indexer exceptions map to HTTP statuses here and only here."""
+
+    @app.errorhandler(NotFound)
+    def _not_found(error: NotFound) -> Response:
+        return problem(404, str(error))
+
+    @app.errorhandler(Conflict)
+    def _conflict(error: Conflict) -> Response:
+        return problem(409, str(error), type_=CONFLICT)
+
+    @app.errorhandler(InvalidQuery)
+    def _invalid_query(error: InvalidQuery) -> Response:
+        errors = {"query": {error.field: [str(error)]}}
+        return problem(422, f"{error.field}: {error}", type_=VALIDATION, errors=errors)
+
+    @app.errorhandler(StoreUnavailable)
+    def _unavailable(error: StoreUnavailable) -> Response:
+        log.warning("store unavailable: %s", error)
+        return problem(
+            503,
+            f"The store is unreachable; nothing was changed. Retry later. ({error})",
+            type_=STORE_UNAVAILABLE,
+            headers={"Retry-After": str(error.retry_after)},
+        )
+
+    app.register_error_handler(HTTPException, handle_http_exception)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem(500, "An unexpected error occurred; it has been logged.")

@@ -1,0 +1,35 @@
+"""Liveness and readiness: is the process up, and can it reach its store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from storyrecords.api.blueprint import Blueprint
+
+from storyrecords.api.services import services
+
+blp = Blueprint("health", __name__, description="Probes for load balancers and orchestrators.")
+
+
+class HealthSchema(ma.Schema):
+    """Probe answer."""
+
+    status = ma.fields.String(required=True, metadata={"example": "ok"})
+    store = ma.fields.String(metadata={"example": "embedded"})
+
+
+@blp.route("/healthz")
+@blp.response(200, HealthSchema)
+def healthz() -> dict[str, Any]:
+    """The process is up (does not touch the store)."""
+    return {"status": "ok"}
+
+
+@blp.route("/readyz")
+@blp.response(200, HealthSchema)
+@blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def readyz() -> dict[str, Any]:
+    """The store answers; 503 with Retry-After when it does not."""
+    services().store().ping()
+    return {"status": "ready", "store": services().backend_name()}

@@ -1,0 +1,216 @@
+"""The ``storyrecords`` command: serve the API, index files, run the demo, print the contract.
+
+Every option also reads a ``STORYRECORDS_*`` environment variable, so the same settings work
+in a shell, a container and CI.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from storyrecords import __version__
+from storyrecords.api.config import Settings
+from storyrecords.indexer.errors import Conflict, IndexerError, StoreUnavailable
+from storyrecords.indexer.sources import SourceRecord, read_sources
+
+DEFAULT_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+
+
+def _settings(ctx: click.Context) -> Settings:
+    found: Settings = ctx.obj
+    return found
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="storyrecords")
+@click.option(
+    "--data-dir",
+    envvar="STORYRECORDS_DATA_DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".data"),
+    show_default=True,
+    help="Where the embedded store keeps its files [env STORYRECORDS_DATA_DIR].",
+)
+@click.option(
+    "--elasticsearch-url",
+    envvar="STORYRECORDS_ELASTICSEARCH_URL",
+    default=None,
+    help="Use Elasticsearch at this URL instead of the embedded store "
+    "[env STORYRECORDS_ELASTICSEARCH_URL].",
+)
+@click.option(
+    "--elasticsearch-index",
+    envvar="STORYRECORDS_ELASTICSEARCH_INDEX",
+    default="storyrecords",
+    show_default=True,
+    help="Prefix of the Elasticsearch indices and aliases [env STORYRECORDS_ELASTICSEARCH_INDEX].",
+)
+@click.pass_context
+def main(
+    ctx: click.Context, data_dir: Path, elasticsearch_url: str | None, elasticsearch_index: str
+) -> None:
+    """storyrecords: news articles in, machine-readable story records out."""
+    ctx.obj = replace(
+        Settings.from_env(),
+        data_dir=data_dir,
+        elasticsearch_url=elasticsearch_url or None,
+        elasticsearch_index=elasticsearch_index,
+    )
+
+
+@main.command()
+@click.option("--host", envvar="STORYRECORDS_HOST", default="127.0.0.1", show_default=True,
+              help="Interface to listen on [env STORYRECORDS_HOST].")
+@click.option("--port", envvar="STORYRECORDS_PORT", default=8080, show_default=True, type=int,
+              help="Port to listen on [env STORYRECORDS_PORT].")
+@click.option("--workers", envvar="STORYRECORDS_WORKERS", default=1, show_default=True, type=int,
+              help="Worker processes [env STORYRECORDS_WORKERS].")
+@click.option("--threads", envvar="STORYRECORDS_THREADS", default=8, show_default=True, type=int,
+              help="Threads per worker [env STORYRECORDS_THREADS].")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, threads: int) -> None:
+    """Run the HTTP API (gunicorn)."""
+    from storyrecords.serve import run
+
+    run(_settings(ctx), host=host, port=port, workers=workers, threads=threads)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--source", default=None, help="Source for files that do not name one.")
+@click.option("--published-at", default=None,
+              help="Publication date for files that do not give one (YYYY-MM-DD).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: when stderr is a terminal).")
+@click.pass_context
+def index(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    source: str | None,
+    published_at: str | None,
+    progress: bool | None,
+) -> None:
+    """Index .txt (first line = title), .json and .ndjson article files or directories of them.
+
+    Exits 1 when any article was rejected, 3 when the store is unreachable.
+    """
+    defaults = {"source": source, "published_at": published_at}
+    records = list(read_sources(paths, defaults))
+    counts = _index_records(_settings(ctx), records, progress)
+    sys.exit(1 if counts["rejected"] or counts["conflict"] else 0)
+
+
+@main.command()
+@click.option("--samples", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=DEFAULT_SAMPLES, show_default=True,
+              help="Folder with the sample articles and geneva-talks.expected.json.")
+@click.pass_context
+def demo(ctx: click.Context, samples: Path) -> None:
+    """Index the two Geneva sample articles (with the dates and sources they were published with)."""
+    expected = json.loads((samples / "geneva-talks.expected.json").read_text(encoding="utf-8"))
+    records: list[SourceRecord] = []
+    for name, meta in expected["articles"].items():
+        defaults = {"source": meta.get("source"), "published_at": meta.get("published_at")}
+        records.extend(read_sources([samples / name], defaults))
+    counts = _index_records(_settings(ctx), records, progress=False)
+    sys.exit(1 if counts["rejected"] else 0)
+
+
+@main.command()
+@click.option("--check", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Exit 1 if this file differs from the generated contract.")
+def openapi(check: Path | None) -> None:
+    """Print the OpenAPI contract generated from the code (write it to openapi.yaml)."""
+    from storyrecords.api.app import create_app
+    from storyrecords.api.docs import spec_yaml
+
+    app = create_app(Settings())
+    with app.app_context():
+        text = spec_yaml()
+    if check is None:
+        click.echo(text, nl=False)
+        return
+    if check.read_text(encoding="utf-8") != text:
+        raise click.ClickException(
+            f"{check} is out of date; regenerate it with: storyrecords openapi > {check}"
+        )
+    click.echo(f"{check} matches the code")
+
+
+def _index_records(
+    settings: Settings, records: list[SourceRecord], progress: bool | None
+) -> Counter[str]:
+    """Validate and ingest each record; report per outcome and never hide a rejection."""
+    from tqdm import tqdm
+
+    from storyrecords.api.articles.resources import to_input
+    from storyrecords.api.articles.schemas import ArticleInSchema
+    from storyrecords.api.services import pipeline_extractor
+    from storyrecords.indexer.ingest import Indexer
+    from storyrecords.indexer.store.factory import open_store
+
+    schema = ArticleInSchema()
+    counts: Counter[str] = Counter(created=0, unchanged=0, rejected=0, conflict=0)
+    try:
+        store = open_store(
+            settings.data_dir, settings.elasticsearch_url, settings.elasticsearch_index
+        )
+        store.ping()
+    except StoreUnavailable as exc:
+        click.echo(f"error: store unavailable: {exc}", err=True)
+        sys.exit(3)
+    extract, version = pipeline_extractor()
+    indexer = Indexer(store, extract, version)
+    show = progress if progress is not None else sys.stderr.isatty()
+    for record in tqdm(records, desc="indexing", unit="article", disable=not show):
+        status, message = _ingest_one(indexer, schema, to_input, record)
+        counts[status] += 1
+        if status in ("created", "unchanged"):
+            continue
+        click.echo(f"{status}: {record.origin}: {message}", err=True)
+        if status == "unavailable":
+            click.echo("stopping: the store is unreachable; nothing after this was indexed",
+                       err=True)
+            _summary(counts)
+            sys.exit(3)
+    store.close()
+    _summary(counts)
+    return counts
+
+
+def _ingest_one(indexer: Any, schema: Any, to_input: Any, record: SourceRecord) -> tuple[str, str]:
+    """One record's outcome as (status, message) instead of an exception."""
+    import marshmallow as ma
+
+    if record.error is not None:
+        return "rejected", record.error
+    try:
+        result = indexer.ingest(to_input(schema.load(record.data)))
+    except ma.ValidationError as exc:
+        return "rejected", json.dumps(exc.messages)
+    except Conflict as exc:
+        return "conflict", str(exc)
+    except StoreUnavailable as exc:
+        return "unavailable", str(exc)
+    except IndexerError as exc:
+        return "rejected", str(exc)
+    return ("created" if result.created else "unchanged"), result.article.id
+
+
+def _summary(counts: Counter[str]) -> None:
+    click.echo(
+        f"indexed {counts['created']}, unchanged {counts['unchanged']}, "
+        f"rejected {counts['rejected']}, conflicts {counts['conflict']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
