@@ -114,7 +114,7 @@ def index(
               help="Folder with the sample articles and geneva-talks.expected.json.")
 @click.pass_context
 def demo(ctx: click.Context, samples: Path) -> None:
-    """Index the two Geneva sample articles (with the dates and sources they were published with)."""
+    """Index the two Geneva sample articles with the dates and sources they were published with."""
     expected = json.loads((samples / "geneva-talks.expected.json").read_text(encoding="utf-8"))
     records: list[SourceRecord] = []
     for name, meta in expected["articles"].items():

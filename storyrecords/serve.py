@@ -40,5 +40,8 @@ def run(settings: Settings, *, host: str, port: int, workers: int, threads: int)
             "timeout": 120,
             "accesslog": "-",
             "preload_app": True,
+            # The app answers over-long URLs itself (414 as problem+json); gunicorn's own
+            # limit would answer with an HTML page instead.
+            "limit_request_line": 0,
         },
     ).run()

@@ -23,7 +23,10 @@ KNOWN_PARTIES = {
     "United States": ("country:US", "United States", "country"),
     "NATO": ("org:nato", "NATO", "organization"),
 }
-KNOWN_PLACES = {"Geneva": ("place:geneva-ch", "Geneva", "CH"), "Berlin": ("place:berlin-de", "Berlin", "DE")}
+KNOWN_PLACES = {
+    "Geneva": ("place:geneva-ch", "Geneva", "CH"),
+    "Berlin": ("place:berlin-de", "Berlin", "DE"),
+}
 
 
 def _mentions(text: str, name: str) -> tuple[Mention, ...]:

@@ -12,8 +12,9 @@ from flask_smorest.utils import prepare_response
 from storyrecords import __version__
 from storyrecords.api import docs, errors, health, services
 from storyrecords.api.articles.resources import blp as articles_blp
+from storyrecords.api.articles.schemas import ArticleIdConverter, article_id_param
 from storyrecords.api.config import Settings
-from storyrecords.api.errors import PROBLEM_JSON, ProblemSchema
+from storyrecords.api.errors import PROBLEM_JSON, ProblemSchema, limit_url_length
 from storyrecords.indexer.ingest import Extractor
 from storyrecords.indexer.store.base import Store
 
@@ -80,7 +81,10 @@ def create_app(
         },
     )
     services.init_app(app, settings, store=store, extractor=extractor)
+    app.url_map.converters["article_id"] = ArticleIdConverter
     api = ProblemApi(app)
+    api.register_converter(ArticleIdConverter, article_id_param)
+    app.before_request(limit_url_length)
     api.register_blueprint(articles_blp)
     api.register_blueprint(health.blp)
     app.register_blueprint(docs.bp)

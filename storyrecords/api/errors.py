@@ -7,7 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from storyrecords.indexer.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
@@ -22,7 +22,13 @@ CONFLICT = "/problems/conflict"
 
 
 class ProblemSchema(ma.Schema):
-    """RFC 9457 problem details; ``errors`` maps each bad field to its messages."""
+    """RFC 9457 problem details; ``errors`` maps each bad field to its messages.
+
+    Problem types may add members (RFC 9457 section 3.2), so extra properties are allowed.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(required=True, metadata={"example": VALIDATION})
     title = ma.fields.String(required=True, metadata={"example": "Unprocessable Content"})
@@ -32,6 +38,10 @@ class ProblemSchema(ma.Schema):
         keys=ma.fields.String(),
         values=ma.fields.Raw(),
         metadata={"description": "Field errors by location and field name (validation only)."},
+    )
+    results = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "Bulk ingest only: the outcome of every line, as in BulkResult."},
     )
 
 
@@ -87,6 +97,16 @@ def handle_http_exception(error: HTTPException) -> Response:
     if status == 405 and error.get_response().headers.get("Allow"):
         headers["Allow"] = error.get_response().headers["Allow"]
     return problem(status, str(detail), headers=headers)
+
+
+MAX_URL_CHARS = 131_072  # above any URL the search parameters' limits allow
+
+
+def limit_url_length() -> Response | None:
+    """414 as a problem (the HTTP server's own limit is lifted so this one answers)."""
+    if len(request.full_path) > MAX_URL_CHARS:
+        return problem(414, f"The URL is longer than {MAX_URL_CHARS} characters.")
+    return None
 
 
 def init_app(app: Flask) -> None:

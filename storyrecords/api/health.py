@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from storyrecords.api.blueprint import Blueprint
 
+from storyrecords.api.blueprint import Blueprint
 from storyrecords.api.services import services
 
 blp = Blueprint("health", __name__, description="Probes for load balancers and orchestrators.")
@@ -22,7 +22,10 @@ class HealthSchema(ma.Schema):
 @blp.route("/healthz")
 @blp.response(200, HealthSchema)
 def healthz() -> dict[str, Any]:
-    """The process is up (does not touch the store)."""
+    """The process is up.
+
+    Does not touch the store, so a store outage never makes the orchestrator restart the API.
+    """
     return {"status": "ok"}
 
 
@@ -30,6 +33,9 @@ def healthz() -> dict[str, Any]:
 @blp.response(200, HealthSchema)
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def readyz() -> dict[str, Any]:
-    """The store answers; 503 with Retry-After when it does not."""
+    """The store answers.
+
+    503 with `Retry-After` when it does not: take the instance out of rotation, keep it alive.
+    """
     services().store().ping()
     return {"status": "ready", "store": services().backend_name()}

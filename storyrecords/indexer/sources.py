@@ -30,7 +30,10 @@ def read_sources(
     """
     fill = {k: v for k, v in (defaults or {}).items() if v is not None}
     for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES) if path.is_dir() else [path]
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES)
+        else:
+            files = [path]
         for file in files:
             for record in _read_file(file):
                 if record.error is None:

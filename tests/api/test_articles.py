@@ -246,3 +246,11 @@ def test_bulk_needs_ndjson_and_some_lines(client: FlaskClient) -> None:
     assert_problem(client.post("/v1/articles/bulk", json=GENEVA), 415)
     empty = client.post("/v1/articles/bulk", data="\n\n", content_type="application/x-ndjson")
     assert_problem(empty, 400)
+
+
+def test_bulk_with_only_bad_lines_is_422_with_per_line_results(client: FlaskClient) -> None:
+    response = client.post(
+        "/v1/articles/bulk", data='{"title": "x"}\n[1]\n', content_type="application/x-ndjson"
+    )
+    problem = assert_problem(response, 422)
+    assert [r["status"] for r in problem["results"]] == ["rejected", "rejected"]

@@ -10,7 +10,6 @@ from typing import Any
 import marshmallow as ma
 from flask import Response, request, url_for
 from flask.views import MethodView
-from storyrecords.api.blueprint import Blueprint
 
 from storyrecords.api.articles.schemas import (
     ArticleInSchema,
@@ -19,6 +18,7 @@ from storyrecords.api.articles.schemas import (
     ArticleSearchResultSchema,
     BulkResultSchema,
 )
+from storyrecords.api.blueprint import Blueprint
 from storyrecords.api.errors import PROBLEM_JSON, problem
 from storyrecords.api.search_args import search_query
 from storyrecords.api.services import services
@@ -118,6 +118,7 @@ class Articles(MethodView):
 )
 @blp.response(200, BulkResultSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
@@ -127,8 +128,9 @@ def bulk() -> dict[str, Any] | Response:
 
     Each line is handled on its own: the response says per line whether it was created,
     unchanged, rejected (with field errors) or a conflict; one bad line does not sink the
-    others. If the store becomes unreachable, the answer is 503 and its `results` say which
-    lines were stored before that; resend the rest.
+    others. When every line is rejected the answer is 422, with the same per-line `results`
+    inside the problem. If the store becomes unreachable, the answer is 503 and its `results`
+    say which lines were stored before that; resend the rest.
     """
     request.max_content_length = services().settings.max_bulk_bytes
     indexer = services().indexer()
@@ -153,6 +155,13 @@ def bulk() -> dict[str, Any] | Response:
         counts[key] += 1
     if not results:
         return problem(400, "The body holds no NDJSON lines.")
+    if counts["rejected"] == len(results):
+        return problem(
+            422,
+            f"All {len(results)} lines were rejected; nothing was stored. See results.",
+            type_="/problems/validation-error",
+            results=results,
+        )
     return {**counts, "results": results}
 
 
@@ -178,7 +187,7 @@ def _bulk_line(number: int, raw: bytes, indexer: Any) -> dict[str, Any]:
     return {**outcome, "status": status, "id": result.article.id}
 
 
-@blp.route("/<string:article_id>")
+@blp.route("/<article_id:article_id>")
 class ArticleById(MethodView):
     """One article."""
 
@@ -186,14 +195,21 @@ class ArticleById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self, article_id: str) -> dict[str, Any]:
-        """Read an article with its extracted metadata."""
+        """Read an article with its extracted metadata.
+
+        Offsets in parties, venues, places, dates and demands point into the returned `text`.
+        """
         return services().store().get_article(article_id).to_dict()
 
     @blp.response(204, description="Deleted.")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def delete(self, article_id: str) -> None:
-        """Delete an article."""
+        """Delete an article.
+
+        It disappears from search and facet counts at once; a later POST of the same content
+        indexes it again.
+        """
         services().store().delete_article(article_id)
 
 

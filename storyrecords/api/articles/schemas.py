@@ -6,12 +6,25 @@ from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
+from werkzeug.routing import BaseConverter
 
 from storyrecords.indexer.store.query import MAX_FACET_SIZE, MAX_PAGE_SIZE, SORTS
 from storyrecords.indexer.timefmt import parse_published
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$"
+ID_REGEX = r"(?!bulk$)[A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
+ID_PATTERN = f"^{ID_REGEX}$"
 MAX_TEXT_CHARS = 500_000
+
+
+class ArticleIdConverter(BaseConverter):
+    """URL segment holding an article id; ``bulk`` is a sibling route, never an id."""
+
+    regex = ID_REGEX
+
+
+def article_id_param(_: ArticleIdConverter) -> dict[str, Any]:
+    """How the converter is documented in openapi.yaml."""
+    return {"type": "string", "pattern": ID_PATTERN}
 
 
 def _iso_date_or_datetime(value: str) -> None:
@@ -75,7 +88,8 @@ class ArticleInSchema(ma.Schema):
         load_default=None,
         allow_none=True,
         validate=validate.Regexp(ID_PATTERN),
-        metadata={"description": "Client-chosen id; if absent it is derived from the content."},
+        metadata={"description": "Client-chosen id (not `bulk`); if absent it is derived from the "
+            "content."},
     )
 
 
@@ -173,7 +187,7 @@ class FacetBucketSchema(ma.Schema):
     count = ma.fields.Integer(required=True, metadata={"example": 2})
 
 
-def _buckets() -> ma.fields.List:
+def _buckets() -> ma.fields.List[Any]:
     return ma.fields.List(ma.fields.Nested(FacetBucketSchema), required=True)
 
 
@@ -202,10 +216,10 @@ class ArticleSearchResultSchema(ma.Schema):
     )
 
 
-def _facet_filter(name: str) -> ma.fields.List:
+def _facet_filter(name: str) -> ma.fields.List[Any]:
     return ma.fields.List(
-        ma.fields.String(validate=validate.Length(min=1, max=200)),
-        validate=validate.Length(max=20),
+        ma.fields.String(validate=validate.Length(min=1, max=100)),
+        validate=validate.Length(max=10),
         metadata={
             "description": f"Only records with this `{name}` facet value; repeat for OR.",
             "explode": True,

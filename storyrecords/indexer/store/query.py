@@ -134,10 +134,8 @@ def _words(text: str) -> list[str]:
 
 def encode_cursor(cursor: Cursor) -> str:
     """Opaque URL-safe token; clients must not build or edit it."""
-    raw = json.dumps(
-        {"s": cursor.sort, "a": list(cursor.after), "t": cursor.snapshot_us, "h": cursor.query_hash},
-        separators=(",", ":"),
-    )
+    fields = {"s": cursor.sort, "a": list(cursor.after), "t": cursor.snapshot_us}
+    raw = json.dumps({**fields, "h": cursor.query_hash}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
