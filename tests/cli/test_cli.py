@@ -1,0 +1,97 @@
+"""The ``storyrecords`` command as an operator uses it: index files, see what happened."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from storyrecords import cli
+from storyrecords.indexer.sources import read_sources, txt_article
+from storyrecords.indexer.store.embedded import EmbeddedStore
+from tests.conftest import fake_extract
+
+
+@pytest.fixture(autouse=True)
+def _no_nlp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI behaviour, not NLP: the fake extractor stands in for spaCy."""
+    monkeypatch.setattr(
+        "storyrecords.api.services.pipeline_extractor", lambda: (fake_extract, "test-1")
+    )
+
+
+def _files(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Geneva talks\nRussia and NATO met in Geneva.\n")
+    (folder / "b.json").write_text(json.dumps({"text": "NATO met Russia.", "source": "x"}))
+    (folder / "c.ndjson").write_text(
+        json.dumps({"text": "Berlin news about Russia."}) + "\n\n" + '{"title": "no text"}\n'
+    )
+    (folder / "ignored.csv").write_text("a,b\n")
+    return folder
+
+
+def test_index_reports_counts_and_fails_on_rejections(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    result = CliRunner().invoke(
+        cli.main, ["--data-dir", str(data), "index", "--no-progress", str(_files(tmp_path))]
+    )
+    assert result.exit_code == 1
+    assert "indexed 3, unchanged 0, rejected 1" in result.output
+    assert "c.ndjson:3" in result.output and "text" in result.output
+    store = EmbeddedStore(data / "storyrecords.sqlite3")
+    assert store.count_articles() == 3
+    store.close()
+
+
+def test_indexing_again_changes_nothing(tmp_path: Path) -> None:
+    folder = _files(tmp_path)
+    (folder / "c.ndjson").unlink()
+    args = ["--data-dir", str(tmp_path / "d"), "index", "--no-progress", str(folder)]
+    assert CliRunner().invoke(cli.main, args).exit_code == 0
+    again = CliRunner().invoke(cli.main, args)
+    assert again.exit_code == 0
+    assert "indexed 0, unchanged 2, rejected 0" in again.output
+
+
+def test_env_vars_configure_the_command(tmp_path: Path) -> None:
+    folder = _files(tmp_path)
+    (folder / "c.ndjson").unlink()
+    env = {"STORYRECORDS_DATA_DIR": str(tmp_path / "envdata")}
+    result = CliRunner(env=env).invoke(cli.main, ["index", "--no-progress", str(folder)])
+    assert result.exit_code == 0
+    assert (tmp_path / "envdata" / "storyrecords.sqlite3").exists()
+
+
+def test_defaults_fill_what_files_leave_out(tmp_path: Path) -> None:
+    folder = _files(tmp_path)
+    records = list(read_sources([folder], {"source": "cli", "published_at": "2022-01-11"}))
+    by_origin = {Path(r.origin.split(":")[0]).name: r for r in records}
+    assert by_origin["a.txt"].data["source"] == "cli"
+    assert by_origin["b.json"].data["source"] == "x"
+    assert by_origin["b.json"].data["published_at"] == "2022-01-11"
+
+
+def test_txt_title_is_first_line_and_long_first_lines_stay_in_the_text() -> None:
+    assert txt_article("Headline\n\nBody text.") == {"title": "Headline", "text": "Body text."}
+    body = "During talks in Geneva yesterday, the sides met. " * 10
+    article = txt_article(body + "\nMore.")
+    assert article["text"].startswith("During talks")
+    assert len(article["title"]) <= 201
+
+
+def test_help_lists_every_command() -> None:
+    result = CliRunner().invoke(cli.main, ["--help"])
+    for command in ("serve", "index", "demo", "openapi"):
+        assert command in result.output
+    assert "STORYRECORDS_DATA_DIR" in result.output
+
+
+def test_openapi_check_catches_drift(tmp_path: Path) -> None:
+    stale = tmp_path / "openapi.yaml"
+    stale.write_text("openapi: 3.0.3\n")
+    result = CliRunner().invoke(cli.main, ["openapi", "--check", str(stale)])
+    assert result.exit_code != 0 and "out of date" in result.output

@@ -1,0 +1,128 @@
+"""End to end: a real server process, the real NLP pipeline, the two Geneva samples, over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import SHARED, in_ci
+
+SAMPLES = SHARED / "samples"
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _backends() -> list[Any]:
+    es = os.environ.get("STORYRECORDS_TEST_ELASTICSEARCH_URL")
+    marks = [] if es else [pytest.mark.skip(reason="STORYRECORDS_TEST_ELASTICSEARCH_URL unset")]
+    if not es and in_ci():
+        marks = []  # in CI the fixture fails loudly instead of skipping
+    return ["embedded", pytest.param("elasticsearch", marks=marks)]
+
+
+@pytest.fixture(params=_backends())
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if not SAMPLES.exists():
+        if in_ci():
+            pytest.fail(f"{SAMPLES} is missing; CI must have ../shared beside the repo")
+        pytest.skip(f"{SAMPLES} not found")
+    env = {**os.environ, "STORYRECORDS_DATA_DIR": str(tmp_path / "data")}
+    env.pop("STORYRECORDS_ELASTICSEARCH_URL", None)
+    if request.param == "elasticsearch":
+        url = os.environ.get("STORYRECORDS_TEST_ELASTICSEARCH_URL")
+        if not url:
+            pytest.fail("CI=true but STORYRECORDS_TEST_ELASTICSEARCH_URL is unset")
+        env["STORYRECORDS_ELASTICSEARCH_URL"] = url
+        env["STORYRECORDS_ELASTICSEARCH_INDEX"] = f"e2e-{uuid.uuid4().hex[:8]}"
+    port = _free_port()
+    log = (tmp_path / "server.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "storyrecords.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if proc.poll() is not None:
+                pytest.fail((tmp_path / "server.log").read_text())
+            time.sleep(0.5)
+        else:
+            pytest.fail("server did not become ready: " + (tmp_path / "server.log").read_text())
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def _post_samples(base: str) -> list[dict[str, Any]]:
+    expected = json.loads((SAMPLES / "geneva-talks.expected.json").read_text())
+    records = []
+    for name, meta in expected["articles"].items():
+        text = (SAMPLES / name).read_text(encoding="utf-8")
+        body = {"text": text, "source": meta["source"], "published_at": meta["published_at"]}
+        response = requests.post(f"{base}/v1/articles", json=body, timeout=60)
+        assert response.status_code == 201, response.text
+        again = requests.post(f"{base}/v1/articles", json=body, timeout=60)
+        assert again.status_code == 200
+        records.append(response.json())
+    return records
+
+
+def test_samples_make_real_facets(server: str) -> None:
+    records = _post_samples(server)
+    for record in records:
+        assert "More Stories" not in record["text"]
+
+    page = requests.get(f"{server}/v1/articles", timeout=30).json()
+    assert page["total"] == 2
+    parties = {b["label"]: b["count"] for b in page["facets"]["party"]}
+    venues = {b["label"]: b for b in page["facets"]["venue"]}
+    for name in ("United States", "Russia", "NATO"):
+        assert parties.get(name) == 2, parties
+    for name in ("Geneva", "Brussels", "Vienna"):
+        assert venues[name]["count"] == 2, venues
+    assert {b["value"] for b in page["facets"]["source"]} == {"sample-short", "sample-long"}
+
+    brussels = venues["Brussels"]["value"]
+    filtered = requests.get(
+        f"{server}/v1/articles",
+        params={"venue": brussels, "source": "sample-short"},
+        timeout=30,
+    ).json()
+    assert [h["source"] for h in filtered["hits"]] == ["sample-short"]
+    # The source facet ignores its own filter, so the other source stays selectable.
+    assert {b["value"]: b["count"] for b in filtered["facets"]["source"]} == {
+        "sample-short": 1,
+        "sample-long": 1,
+    }
+    # Other facets are narrowed: Germany is named only in the long article.
+    assert "Germany" not in {b["label"] for b in filtered["facets"]["party"]}
+
+    stoltenberg = requests.get(f"{server}/v1/articles", params={"q": "Stoltenberg"}, timeout=30)
+    assert [h["source"] for h in stoltenberg.json()["hits"]] == ["sample-long"]
