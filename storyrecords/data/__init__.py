@@ -1,0 +1,1 @@
+"""Packaged reference data (organizations.json), read with importlib.resources."""

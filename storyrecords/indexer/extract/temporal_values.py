@@ -1,0 +1,580 @@
+"""Normalise one temporal expression to a TIMEX3-style (type, value) against a reference date.
+
+Own rules cover what news text says most ("Friday", "last year", "the third quarter",
+"three days", "mid-2019"); ``dateparser`` is only the fallback for spans no rule knows.
+Tense decides the direction of bare weekdays and months: past reporting looks back,
+plans look ahead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from dateparser.date import DateDataParser
+
+Tense = Literal["past", "present", "future", "none"]
+TimexType = Literal["DATE", "TIME", "DURATION", "SET"]
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A TIMEX3 type and value; ``value`` is None when it needs a reference date we lack."""
+
+    type: TimexType
+    value: str | None
+    mod: str | None = None
+
+
+MONTHS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+    "half": 0.5, "single": 1, "couple": 2, "dozen": 12,
+}  # fmt: skip
+VAGUE_NUMBERS = {"several", "few", "many", "some", "couple", "recent", "coming", "past", "next"}
+UNITS = {
+    "second": ("T", "S"), "minute": ("T", "M"), "hour": ("T", "H"), "day": ("", "D"),
+    "week": ("", "W"), "weekend": ("", "WE"), "month": ("", "M"), "year": ("", "Y"),
+    "decade": ("", "DE"), "century": ("", "CE"), "quarter": ("", "Q"),
+}  # fmt: skip
+SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
+PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
+            "4th": 4, "last": 4}  # fmt: skip
+MODS = {"early": "START", "mid": "MID", "late": "END", "the end of": "END",
+        "the beginning of": "START", "the start of": "START", "the middle of": "MID"}  # fmt: skip
+
+_NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")"
+_NUM_WORDS = _NUM + r"(?:[- ](?:" + "|".join(k for k in NUMBERS if k not in {"a", "an"}) + r"))?"
+_UNIT = r"(second|minute|hour|day|week|weekend|month|year|decade|century|quarter)s?"
+_MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"  # fmt: skip
+_WD = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
+
+
+def parse_number(word: str) -> float | None:
+    """Read "three", "3", "twenty-five", "a"; None for vague counts like "several"."""
+    word = word.strip().lower().replace(",", "")
+    try:
+        return float(word)
+    except ValueError:
+        pass
+    total = 0.0
+    for part in re.split(r"[- ]", word):
+        if part not in NUMBERS:
+            return None
+        total = total * 100 if NUMBERS[part] == 100 else total + NUMBERS[part]
+    return total
+
+
+def _fmt_amount(amount: float | None) -> str:
+    """Format a duration amount the TIMEX3 way ("X" when vague)."""
+    if amount is None:
+        return "X"
+    return str(int(amount)) if amount == int(amount) else str(amount)
+
+
+def duration(amount: float | None, unit: str) -> str:
+    """TIMEX3 duration value, e.g. (3, "day") -> "P3D", (8, "hour") -> "PT8H"."""
+    prefix, code = UNITS[unit]
+    if unit == "decade" and amount is not None:
+        return f"P{_fmt_amount(amount * 10)}Y"
+    if unit == "quarter" and amount is not None:
+        return f"P{_fmt_amount(amount * 3)}M"
+    if amount is not None and amount != int(amount) and code in {"Y", "D", "H"}:
+        smaller = {"Y": ("", "M", 12), "D": ("T", "H", 24), "H": ("T", "M", 60)}[code]
+        return f"P{smaller[0]}{_fmt_amount(amount * smaller[2])}{smaller[1]}"
+    return f"P{prefix}{_fmt_amount(amount)}{code}"
+
+
+def iso_week(day: dt.date) -> str:
+    """ISO week value ("2022-W02") used for "this week" and friends."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weekday_date(ref: dt.date, weekday: int, tense: Tense, modifier: str) -> dt.date:
+    """Resolve a weekday name: past tense looks back, plans look ahead, "this" = this week."""
+    delta = weekday - ref.weekday()
+    if modifier == "this":
+        return ref + dt.timedelta(days=delta)
+    if modifier == "next":
+        return ref + dt.timedelta(days=(delta % 7) or 7)
+    if modifier == "last":
+        return ref - dt.timedelta(days=(-delta % 7) or 7)
+    if tense in {"future", "present"}:
+        return ref + dt.timedelta(days=delta % 7)
+    return ref - dt.timedelta(days=-delta % 7)
+
+
+def month_year(ref: dt.date, month: int, tense: Tense) -> int:
+    """The year of a bare month name: the nearest one in the direction the tense points."""
+    if tense == "future" and month < ref.month:
+        return ref.year + 1
+    if tense == "past" and month > ref.month:
+        return ref.year - 1
+    if tense in {"none", "present"} and abs(month - ref.month) > 6:
+        return ref.year + (1 if month < ref.month else -1)
+    return ref.year
+
+
+def quarter_of(day: dt.date) -> int:
+    """Calendar quarter (1-4) of a date."""
+    return (day.month - 1) // 3 + 1
+
+
+def shift_months(day: dt.date, months: int) -> tuple[int, int]:
+    """(year, month) ``months`` away from ``day``."""
+    index = day.year * 12 + day.month - 1 + months
+    return index // 12, index % 12 + 1
+
+
+def _clean(text: str) -> str:
+    """Lower-case, drop quotes, "the" and trailing possessives so rules stay short."""
+    text = text.lower().replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    text = re.sub(r"\s+", " ", text).strip(" ,.;:\"'()")
+    text = re.sub(r"'s$", "", text)
+    text = re.sub(r"^(?:on|in|at|by|during|since|until|till|from|for|of|about|around) ", "", text)
+    return text
+
+
+Rule = Callable[[re.Match[str], dt.date | None, Tense], Normalised | None]
+_RULES: list[tuple[re.Pattern[str], Rule]] = []
+
+
+def rule(pattern: str) -> Callable[[Rule], Rule]:
+    """Register a normalisation rule for a full-match regex over the cleaned text."""
+
+    def register(func: Rule) -> Rule:
+        _RULES.append((re.compile(pattern), func))
+        return func
+
+    return register
+
+
+def _relative(ref: dt.date | None, make: Callable[[dt.date], str], kind: TimexType = "DATE",
+              mod: str | None = None) -> Normalised:  # fmt: skip
+    """A value that needs the reference date: unresolved (None) without one."""
+    return Normalised(kind, make(ref) if ref is not None else None, mod)
+
+
+@rule(r"(?:right )?now|currently|at present|at the moment|(?:the )?present|these days|nowadays"
+      r"|at this (?:time|point)|(?:the )?current(?:ly)?")  # fmt: skip
+def _present(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    return Normalised("DATE", "PRESENT_REF")
+
+
+@rule(
+    r"(?:the )?(?:recent )?past|recently|lately|previously|earlier|once|formerly|former"
+    r"|(?:in )?recent times|some time ago|long ago|before"
+)
+def _past(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    return Normalised("DATE", "PAST_REF")
+
+
+@rule(
+    r"(?:the )?(?:near |distant |foreseeable )?future|soon|later|eventually|shortly"
+    r"|(?:in )?(?:the )?(?:coming|next) (?:years|months|weeks|days)"
+)
+def _future(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    return Normalised("DATE", "FUTURE_REF")
+
+
+@rule(
+    r"(today|tonight|yesterday|tomorrow|this|last|tomorrow's|yesterday's|today's)"
+    r"(?: (morning|afternoon|evening|night))?"
+)
+def _deictic_day(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    word, part = m.group(1).replace("'s", ""), m.group(2)
+    if word in {"this", "last"} and part is None:
+        return None
+    offset = {"yesterday": -1, "tomorrow": 1, "last": -1}.get(word, 0)
+    if word == "last" and part in {"night", "evening"}:
+        offset = -1
+    elif word == "last":
+        return None
+    suffix = ""
+    if word == "tonight":
+        suffix = "TNI"
+    elif part:
+        suffix = "T" + PARTS_OF_DAY[part]
+    kind: TimexType = "TIME" if suffix else "DATE"
+    return _relative(ref, lambda r: (r + dt.timedelta(days=offset)).isoformat() + suffix, kind)
+
+
+@rule(
+    r"(?:(this|last|next|past|coming|previous|following) )?"
+    + _WD
+    + r"(?: (morning|afternoon|evening|night))?"
+)
+def _weekday(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    modifier = m.group(1) or ""
+    modifier = {"past": "last", "previous": "last", "coming": "next", "following": "next"}.get(
+        modifier, modifier
+    )
+    weekday = WEEKDAYS.index(m.group(2))
+    suffix = "T" + PARTS_OF_DAY[m.group(3)] if m.group(3) else ""
+    kind: TimexType = "TIME" if suffix else "DATE"
+    return _relative(
+        ref, lambda r: weekday_date(r, weekday, tense, modifier).isoformat() + suffix, kind
+    )
+
+
+@rule(r"(\d{4})-(\d{2})-(\d{2})(?:t(\d{2}):(\d{2}))?")
+def _iso(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    if m.group(4):
+        return Normalised("TIME", m.group(0).upper())
+    return Normalised("DATE", m.group(0))
+
+
+@rule(r"(\d{1,2})/(\d{1,2})/(\d{2,4})")
+def _slashed(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    year = int(m.group(3))
+    year = year + 1900 if year < 100 and year > 30 else year + 2000 if year < 100 else year
+    month, day = int(m.group(1)), int(m.group(2))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return Normalised("DATE", f"{year:04d}-{month:02d}-{day:02d}")
+
+
+def _month_num(word: str) -> int:
+    return MONTHS[word.rstrip(".")[:3]]
+
+
+@rule(
+    r"(?:(early|mid|late|the end of|the beginning of|the start of|the middle of)[- ])?"
+    + _MON
+    + r"(?: (\d{1,2})(?:st|nd|rd|th)?)?(?:,? (\d{4}|'\d{2}))?"
+)
+def _month_date(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    month = _month_num(m.group(2))
+    day = m.group(3)
+    year_text = m.group(4)
+    mod = MODS.get(m.group(1) or "")
+    if m.group(2) == "may" and not day and not year_text:
+        return None
+    year: int | None
+    if year_text:
+        year = int(year_text[1:]) + 1900 if year_text.startswith("'") else int(year_text)
+    elif ref is not None:
+        if day:
+            guess = dt.date(ref.year, month, min(int(day), 28))
+            delta = (guess - ref).days
+            year = ref.year
+            if (tense == "future" and delta < -60) or delta > 180:
+                year = ref.year + (1 if delta < 0 else -1) if abs(delta) > 180 else ref.year + 1
+        else:
+            year = month_year(ref, month, tense)
+    else:
+        return Normalised("DATE", None, mod)
+    if day:
+        if not 1 <= int(day) <= 31:
+            return None
+        return Normalised("DATE", f"{year:04d}-{month:02d}-{int(day):02d}", mod)
+    return Normalised("DATE", f"{year:04d}-{month:02d}", mod)
+
+
+@rule(r"(\d{1,2})(?:st|nd|rd|th)? (?:of )?" + _MON + r"(?:,? (\d{4}))?")
+def _day_month(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    month = _month_num(m.group(2))
+    if m.group(3):
+        year = int(m.group(3))
+    elif ref is not None:
+        year = month_year(ref, month, tense)
+    else:
+        return Normalised("DATE", None)
+    return Normalised("DATE", f"{year:04d}-{month:02d}-{int(m.group(1)):02d}")
+
+
+@rule(r"(?:(early|mid|late|the end of|the beginning of|the start of|the middle of)[- ])?"
+      r"(?:(?:the )?(?:fiscal |calendar |model |school )?(?:year )?)?(\d{4})"
+      r"(?:-(\d{2}|\d{4}))?")  # fmt: skip
+def _year(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    year = int(m.group(2))
+    if not 1000 <= year <= 2200:
+        return None
+    return Normalised("DATE", f"{year:04d}", MODS.get(m.group(1) or ""))
+
+
+@rule(
+    r"(?:the )?(?:(early|mid|late)[- ])?(?:(\d{2})(\d)0|'(\d)0|(twenties|thirties|forties|"
+    r"fifties|sixties|seventies|eighties|nineties))'?s"
+)
+def _decade(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    words = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6,
+             "seventies": 7, "eighties": 8, "nineties": 9}  # fmt: skip
+    mod = MODS.get(m.group(1) or "")
+    if m.group(2):
+        return Normalised("DATE", m.group(2) + m.group(3), mod)
+    digit = m.group(4) or str(words[m.group(5)])
+    return Normalised("DATE", "19" + digit, mod)
+
+
+@rule(r"(?:the )?(\d{1,2})(?:st|nd|rd|th) century")
+def _century(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    return Normalised("DATE", f"{int(m.group(1)) - 1:02d}")
+
+
+def _previous_quarter(ref: dt.date, years_back: int = 0) -> str:
+    """The last completed quarter before ``ref`` (what earnings news calls "the quarter")."""
+    year, month = shift_months(ref, -3)
+    return f"{year - years_back:04d}-Q{(month - 1) // 3 + 1}"
+
+
+@rule(
+    r"(?:the )?(?:comparable |same |corresponding )?(?:(first|second|third|fourth|1st|2nd|3rd|"
+    r"4th|last|latest|current|this|previous|past|year-earlier|year-ago|fiscal|recent|"
+    r"most recent) )?(?:fiscal )?(?:(first|second|third|fourth)[- ])?(quarter|half|period)"
+    r"(?: of (?:fiscal )?(\d{4}|this year|last year|next year))?"
+)
+def _quarter(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    which = m.group(2) or m.group(1) or ""
+    unit = m.group(3)
+    code = "H" if unit == "half" else "Q"
+    year_text = m.group(4)
+    if unit == "period" and which not in {"latest", "year-earlier", "year-ago", "recent"}:
+        return None
+    if which in ORDINALS and which != "last":
+        n = ORDINALS[which]
+        if year_text and year_text[0].isdigit():
+            return Normalised("DATE", f"{year_text}-{code}{n}")
+        if ref is None:
+            return Normalised("DATE", None)
+        year = ref.year
+        if year_text:
+            year += {"this year": 0, "last year": -1, "next year": 1}[year_text]
+        else:
+            current = quarter_of(ref) if code == "Q" else (ref.month - 1) // 6 + 1
+            if tense != "future" and n > current:
+                year -= 1
+        return Normalised("DATE", f"{year:04d}-{code}{n}")
+    if code == "H":
+        return None
+    if which in {"current", "this"} or (tense == "future" and which in {"", "fiscal"}):
+        return _relative(ref, lambda r: f"{r.year:04d}-Q{quarter_of(r)}")
+    if which == "past":
+        return Normalised("DURATION", "P3M")
+    if which in {"year-earlier", "year-ago"}:
+        return _relative(ref, lambda r: _previous_quarter(r, 1))
+    return _relative(ref, _previous_quarter)
+
+
+@rule(
+    r"(?:(this|last|next|past|coming|previous|early|late|mid) ?)?(spring|summer|autumn|fall"
+    r"|winter)(?: (?:of )?(\d{4}))?"
+)
+def _season(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    code = SEASONS[m.group(2)]
+    if m.group(3):
+        return Normalised("DATE", f"{m.group(3)}-{code}")
+    modifier = m.group(1) or ""
+    offset = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}.get(modifier, 0)
+    if not modifier and tense == "past":
+        offset = 0
+    return _relative(ref, lambda r: f"{r.year + offset:04d}-{code}")
+
+
+@rule(
+    r"(?:(?:earlier|later|early|late) )?(this|last|next|past|coming|previous|the same|that|"
+    r"the current|the following) (week|weekend|month|year|decade|century)"
+)
+def _this_unit(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    modifier, unit = m.group(1), m.group(2)
+    if modifier in {"the same", "that"}:
+        return None
+    offset = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1,
+              "the following": 1}.get(modifier, 0)  # fmt: skip
+    if modifier == "past" and unit in {"week", "month", "year", "decade"}:
+        return Normalised("DURATION", duration(1, unit))
+
+    def make(r: dt.date) -> str:
+        if unit == "week":
+            return iso_week(r + dt.timedelta(weeks=offset))
+        if unit == "weekend":
+            return iso_week(r + dt.timedelta(weeks=offset)) + "-WE"
+        if unit == "month":
+            year, month = shift_months(r, offset)
+            return f"{year:04d}-{month:02d}"
+        if unit == "decade":
+            return str(r.year // 10 + offset)
+        if unit == "century":
+            return str(r.year // 100 + offset)
+        return f"{r.year + offset:04d}"
+
+    return _relative(ref, make)
+
+
+@rule(
+    r"(?:about |some |nearly |almost |more than |less than |over |just |only |at least )?"
+    r"("
+    + _NUM_WORDS
+    + r"|a|an|several|a few|few|a couple of) "
+    + _UNIT
+    + r" (ago|earlier|before|later|after|from now|hence|since)"
+)
+def _ago(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    amount = parse_number(m.group(1).replace("a couple of", "two"))
+    unit = m.group(2)
+    sign = -1 if m.group(3) in {"ago", "earlier", "before"} else 1
+    if amount is None or unit in {"weekend", "century"}:
+        return Normalised("DATE", "PAST_REF" if sign < 0 else "FUTURE_REF")
+    n = int(amount) * sign
+
+    def make(r: dt.date) -> str:
+        if unit in {"second", "minute", "hour"}:
+            return r.isoformat()
+        if unit == "day":
+            return (r + dt.timedelta(days=n)).isoformat()
+        if unit == "week":
+            return iso_week(r + dt.timedelta(weeks=n))
+        if unit == "month":
+            year, month = shift_months(r, n)
+            return f"{year:04d}-{month:02d}"
+        if unit == "quarter":
+            year, month = shift_months(r, 3 * n)
+            return f"{year:04d}-Q{(month - 1) // 3 + 1}"
+        if unit == "decade":
+            return str(r.year // 10 + n)
+        return f"{r.year + n:04d}"
+
+    return _relative(ref, make)
+
+
+@rule(r"(?:the )?(?:full |calendar |current )?year")
+def _the_year(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    return _relative(ref, lambda r: f"{r.year:04d}")
+
+
+@rule(
+    r"(?:(?:about|some|nearly|almost|roughly|approximately|more than|less than|over|just|only|"
+    r"at least|up to|the|a|an|another|the (?:past|last|next|previous|first|final|coming|"
+    r"following|latest|remaining)|(?:the )?(?:first|last|past|next|previous)|all|each|"
+    r"another|those|these|full|entire|whole) )*"  # fmt: skip
+    r"(" + _NUM_WORDS + r"|several|a few|few|many|a couple of|couple of|some)?[- ]?"
+    r"(?:and a half )?(?:full |more |consecutive |straight |long |calendar |business |"
+    r"successive |fiscal |trading )?" + _UNIT + r"(?:-long|-old| long| running| old)?"
+)
+def _duration(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    count, unit = m.group(1), m.group(2)
+    if unit == "weekend":
+        return None
+    text = m.group(0)
+    if count is None:
+        plural = text.endswith("s") or re.search(unit + r"s\b", text) is not None
+        amount: float | None = None if plural else 1
+    else:
+        amount = parse_number(count.replace("a couple of", "two").replace("couple of", "two"))
+        if count in {"some"} and not text.endswith("s"):
+            return None
+    if "and a half" in text and amount is not None:
+        amount += 0.5
+    return Normalised("DURATION", duration(amount, unit))
+
+
+@rule(
+    r"(daily|weekly|monthly|yearly|annually|annual|quarterly|hourly|nightly|biweekly"
+    r"|every (?:other )?(?:day|week|month|year|night|morning|quarter)"
+    r"|each (?:day|week|month|year)|a (?:day|week|month|year)|per (?:day|week|month|year)"
+    r"|twice a (?:day|week|month|year)|once a (?:day|week|month|year))"
+)
+def _set(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    text = m.group(1)
+    for word, value in (("hour", "PT1H"), ("night", "P1D"), ("day", "P1D"), ("week", "P1W"),
+                        ("month", "P1M"), ("quarter", "P3M"), ("year", "P1Y"),
+                        ("annual", "P1Y")):  # fmt: skip
+        if word in text:
+            if "other" in text:
+                value = value.replace("1", "2")
+            return Normalised("SET", value)
+    return Normalised("SET", "P1D")
+
+
+@rule(r"(\d{1,2})(?::(\d{2}))? ?([ap])\.?m\.?(?: \w{3})?|(noon|midday|midnight)")
+def _clock(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    if m.group(4):
+        hour, minute = (24, 0) if m.group(4) == "midnight" else (12, 0)
+    else:
+        hour, minute = int(m.group(1)) % 12, int(m.group(2) or 0)
+        if m.group(3) == "p":
+            hour += 12
+    return _relative(ref, lambda r: f"{r.isoformat()}T{hour:02d}:{minute:02d}", "TIME")
+
+
+@rule(r"(?:the )?(morning|afternoon|evening|night|overnight|weekend|day|week|month)")
+def _bare_unit(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    word = m.group(1)
+    if word in PARTS_OF_DAY:
+        return _relative(ref, lambda r: f"{r.isoformat()}T{PARTS_OF_DAY[word]}", "TIME")
+    if word == "weekend":
+        return _relative(ref, lambda r: iso_week(r) + "-WE")
+    if word in {"day", "week", "month", "year"}:
+        return Normalised("DURATION", duration(1, word))
+    return None
+
+
+_FORMATS = {"year": "%Y", "month": "%Y-%m", "week": "%G-W%V", "day": "%Y-%m-%d",
+            "time": "%Y-%m-%dT%H:%M"}  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _parser(base: dt.date, prefer: str) -> DateDataParser:
+    """One dateparser per (reference date, direction): building them is the slow part."""
+    settings = {"RELATIVE_BASE": dt.datetime.combine(base, dt.time()),
+                "PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False}  # fmt: skip
+    return DateDataParser(languages=["en"], settings=settings)
+
+
+def _fallback(text: str, ref: dt.date | None, tense: Tense) -> Normalised | None:
+    """Ask dateparser (anchored at ``ref``) about spans none of the rules covers."""
+    if not re.search(r"[a-z]", text) or not re.search(r"\d|" + _MON + "|" + _WD, text):
+        return None
+    prefer = "future" if tense == "future" else "past"
+    try:
+        data = _parser(ref or dt.date(1900, 1, 1), prefer).get_date_data(text)
+    except (ValueError, OverflowError):
+        return None
+    if data.date_obj is None:
+        return None
+    period = data.period or "day"
+    if period == "time" and data.date_obj.hour == 0 and data.date_obj.minute == 0:
+        period = "day"
+    if ref is None and re.search(r"\b\d{4}\b", text) is None:
+        return Normalised("DATE", None)
+    kind: TimexType = "TIME" if period == "time" else "DATE"
+    return Normalised(kind, data.date_obj.strftime(_FORMATS.get(period, "%Y-%m-%d")))
+
+
+_YEAR_BACK = re.compile(r"(?:a|one) year (?:ago|earlier|before)|last year|the year-(?:ago|earlier)"
+                        r" (?:period|quarter)|year-(?:ago|earlier)")  # fmt: skip
+
+
+def normalise(
+    text: str, ref: dt.date | None, tense: Tense = "none", quarterly: bool = False
+) -> Normalised | None:
+    """TIMEX3 type and value of ``text``; None when it does not look temporal at all.
+
+    ``quarterly`` says the sentence reports quarterly results, where "a year earlier"
+    means the same quarter a year before, as TimeBank's financial news annotates it.
+    """
+    cleaned = _clean(text)
+    if quarterly and ref is not None and _YEAR_BACK.fullmatch(cleaned):
+        return Normalised("DATE", _previous_quarter(ref, 1))
+    for pattern, func in _RULES:
+        match = pattern.fullmatch(cleaned)
+        if match:
+            result = func(match, ref, tense)
+            if result is not None:
+                return result
+    return _fallback(cleaned, ref, tense)

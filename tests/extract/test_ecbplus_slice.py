@@ -1,0 +1,25 @@
+"""A fast slice of the ECB+ party/place span scorer, so CI notices a quality drop."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from storyrecords.evaluation import ecbplus
+
+pytestmark = [pytest.mark.eval, pytest.mark.slow]
+
+
+def test_ecbplus_slice_scores_above_floor() -> None:
+    directory = ecbplus.DEFAULT_DIR
+    if not (directory / "annotated_sentences.csv").exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"ECB+ missing at {directory} (CI=true never skips)")
+        pytest.skip(f"ECB+ not found at {directory}; it lives in ../shared/eval/ecbplus")
+    result = ecbplus.run(directory, limit=12)
+    assert result["documents"] == 12
+    assert result["parties"]["overlap"]["precision"] >= 0.5
+    assert result["parties"]["overlap"]["recall_named"] >= 0.6
+    assert result["places"]["overlap"]["f1"] >= 0.3
+    assert "| parties | overlap |" in ecbplus.format_report(result)
