@@ -53,6 +53,7 @@ def build_article(item: ArticleInput, extraction: Extraction, extractor_version:
         places=extraction.places,
         dates=extraction.dates,
         demands=extraction.demands,
+        facts=extraction.facts,
     )
 
 

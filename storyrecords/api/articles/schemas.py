@@ -156,6 +156,15 @@ class DemandSchema(ma.Schema):
     sentence = ma.fields.Nested(MentionSchema, required=True)
 
 
+class FactSchema(ma.Schema):
+    """A detail sources may state differently (e.g. a duration), with its span."""
+
+    kind = ma.fields.String(required=True, metadata={"example": "duration"})
+    about = ma.fields.String(required=True, metadata={"example": "talks"})
+    value = ma.fields.String(required=True, metadata={"example": "nearly eight-hour"})
+    mention = ma.fields.Nested(MentionSchema, required=True)
+
+
 class ArticleSchema(ma.Schema):
     """A stored article with its extracted metadata."""
 
@@ -177,6 +186,7 @@ class ArticleSchema(ma.Schema):
     places = ma.fields.List(ma.fields.Nested(PlaceSchema), required=True)
     dates = ma.fields.List(ma.fields.Nested(DateRefSchema), required=True)
     demands = ma.fields.List(ma.fields.Nested(DemandSchema), required=True)
+    facts = ma.fields.List(ma.fields.Nested(FactSchema), required=True)
 
 
 class FacetBucketSchema(ma.Schema):
