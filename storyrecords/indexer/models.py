@@ -7,7 +7,6 @@ consumer can always point back at the words a fact came from.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -162,9 +161,14 @@ class Article:
 T = TypeVar("T")
 
 
-@functools.cache
-def _field_types(cls: Any) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _field_types(cls: type) -> dict[str, Any]:
+    """Resolved field types per dataclass, computed once (string annotations need resolving)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _convert(hint: Any, value: Any) -> Any:

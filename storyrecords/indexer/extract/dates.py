@@ -67,7 +67,7 @@ def what_it_dates(head: Token | None) -> str | None:
     if head.lemma_ in _EVENT_VERBS:
         for child in head.children:
             if child.dep_ in {"nsubj", "nsubjpass"} and child.pos_ in {"NOUN", "PROPN"}:
-                return child.lemma_.lower()
+                return child.lower_
     return head.lemma_.lower() if head.pos_ in {"VERB", "NOUN"} else None
 
 

@@ -26,14 +26,20 @@ from storyrecords.indexer.models import Demand, Mention, Party, Stance
 VERB_CUES: dict[str, Stance] = {
     "demand": "demand", "call": "demand", "urge": "demand", "insist": "demand",
     "press": "demand", "ask": "demand", "request": "demand", "appeal": "demand",
-    "push": "demand", "implore": "demand", "reject": "rejects", "rebuff": "rejects",
+    "push": "demand", "implore": "demand", "advocate": "demand", "recommend": "demand",
+    "advise": "demand", "order": "demand", "instruct": "demand", "reject": "rejects", "rebuff": "rejects",
     "dismiss": "rejects", "refuse": "rejects", "offer": "offers", "propose": "offers",
     "accept": "accepts", "agree": "accepts",
 }  # fmt: skip
 ADJ_CUES: dict[str, Stance] = {"willing": "offers", "ready": "offers", "prepared": "offers"}
 NOUN_CUES = {"demand", "call", "request", "ultimatum", "insistence"}
 _CUE_PREPS = {"call": {"for"}, "insist": {"on", "upon"}, "press": {"for"},
-              "push": {"for"}, "appeal": {"for", "to"}, "ask": {"for"}}  # fmt: skip
+              "push": {"for"}, "appeal": {"for", "to"}, "ask": {"for"},
+              "advocate": {"for"}}  # fmt: skip
+_ADDRESSED_BY_OBJECT = {"urge", "ask", "press", "implore", "advise", "order", "instruct"}
+_SPEECH_VERBS = {"say", "comment", "answer", "confirm", "disclose", "elaborate", "discuss",
+                 "identify", "reveal", "speculate", "name", "give", "provide", "release"}
+_RELATIVE_PRONOUNS = {"who", "that", "which"}
 _NEEDS_PREP = {"call", "insist", "push", "appeal"}
 _ADDRESSEE_PREPS = {"on", "upon", "of", "from", "to"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
@@ -46,7 +52,7 @@ class _Draft:
     """A demand before claimants are split and addressees inferred."""
 
     claimants: tuple[str, ...]
-    addressee: str | None
+    addressees: tuple[str, ...]
     action: str
     action_tokens: tuple[int, ...]
     cue: str
@@ -140,6 +146,8 @@ def _subject(verb: Token) -> Token | None:
     for _ in range(4):
         for child in node.children:
             if child.dep_ in _SUBJECTS:
+                if child.lower_ in _RELATIVE_PRONOUNS and node.dep_ == "relcl":
+                    return node.head
                 return child
         if node.dep_ in {"conj", "xcomp", "acomp", "advcl"} and node.head.i != node.i:
             node = node.head
@@ -231,16 +239,20 @@ def _passive_clause(clause: Token) -> tuple[str, list[Token], bool] | None:
     return tokens_text(t for t in own if t.dep_ != "mark"), own, negated
 
 
-def _explicit_addressee(index: PartyIndex, cue: Token) -> str | None:
-    """Who is addressed: "urge X", "call on X", "demand of X", "appeal to X"."""
+def _explicit_addressees(index: PartyIndex, cue: Token) -> tuple[str, ...]:
+    """Who is addressed: "urge X (and Y)", "call on X", "demand of X", "appeal to X"."""
+    heads: list[Token] = []
     for child in cue.children:
-        if child.dep_ in {"dobj", "iobj"} and cue.lemma_ in {"urge", "ask", "press", "implore"}:
-            return index.party_of_phrase(child)
+        if child.dep_ in {"dobj", "iobj"} and cue.lemma_ in _ADDRESSED_BY_OBJECT:
+            heads = _conjuncts(child)
+            break
         if child.dep_ == "prep" and child.lower_ in _ADDRESSEE_PREPS:
-            for pobj in child.children:
-                if pobj.dep_ == "pobj" and (cue.lemma_ != "call" or child.lower_ != "for"):
-                    return index.party_of_phrase(pobj)
-    return None
+            pobjs = [p for p in child.children if p.dep_ == "pobj"]
+            if pobjs and (cue.lemma_ != "call" or child.lower_ != "for"):
+                heads = _conjuncts(pobjs[0])
+                break
+    found = (index.party_of_phrase(head) for head in heads)
+    return tuple(dict.fromkeys(p for p in found if p))
 
 
 def _cue_actions(cue: Token) -> tuple[str, list[tuple[str, list[Token], bool]]]:
@@ -270,12 +282,12 @@ def _cue_actions(cue: Token) -> tuple[str, list[tuple[str, list[Token], bool]]]:
             found = _passive_clause(child)
             if found:
                 actions.append(found)
-        elif child.dep_ == "ccomp" and lemma in {"demand", "insist", "ask", "urge"}:
+        elif child.dep_ == "ccomp" and lemma in {"demand", "insist", "urge", "recommend"}:
             own = [t for t in child.subtree if not (t.dep_ == "mark" and t.head.i == child.i)]
             actions.append((tokens_text(own), own, False))
     if not actions:
         for child in cue.children:
-            if child.dep_ in {"dobj"} and lemma not in {"urge", "ask", "press", "implore"}:
+            if child.dep_ in {"dobj"} and lemma not in _ADDRESSED_BY_OBJECT:
                 actions.extend(_noun_actions(child))
     return cue_text, actions
 
@@ -305,21 +317,24 @@ def _from_verb(index: PartyIndex, cue: Token, stance: Stance) -> Iterator[_Draft
         obj = _rejected_object(cue)
         if obj is None:
             return
-        addressee = next((index.party_of(c) for c in obj.children if c.dep_ == "poss"), None)
+        owner = next((index.party_of(c) for c in obj.children if c.dep_ == "poss"), None)
         content = _noun_content(obj)
         actions = content or _noun_actions(obj)
         for text, tokens, negated in actions:
-            yield _Draft(claimants, addressee, text, tuple(t.i for t in tokens), lemma, stance,
+            yield _Draft(claimants, (owner,) if owner else (), text, tuple(t.i for t in tokens), lemma, stance,
                          sentence, negated)  # fmt: skip
         return
     cue_text, actions = _cue_actions(cue)
     if lemma in _NEEDS_PREP and cue_text == lemma:
         return
-    addressee = _explicit_addressee(index, cue)
+    if lemma == "refuse" and any(t.lemma_ in _SPEECH_VERBS for _, tokens, _ in actions
+                                 for t in tokens[:1]):  # fmt: skip
+        return
+    addressees = _explicit_addressees(index, cue)
     cue_negated = any(c.dep_ == "neg" for c in cue.children)
     for text, tokens, negated in actions:
         if text:
-            yield _Draft(claimants, addressee, text, tuple(t.i for t in tokens), cue_text,
+            yield _Draft(claimants, addressees, text, tuple(t.i for t in tokens), cue_text,
                          stance, sentence, negated or cue_negated)  # fmt: skip
 
 
@@ -346,7 +361,7 @@ def _from_noun(index: PartyIndex, noun: Token) -> Iterator[_Draft]:
         return
     sentence = _sentence_of(noun.doc, noun)
     for text, tokens, negated in _noun_content(noun):
-        yield _Draft((claimant,), None, text, tuple(t.i for t in tokens),
+        yield _Draft((claimant,), (), text, tuple(t.i for t in tokens),
                      f"{noun.lower_} for", "demand", sentence, negated)  # fmt: skip
 
 
@@ -365,7 +380,7 @@ def _from_listing(index: PartyIndex, sent: Span, previous: Span | None) -> Itera
         return
     for obj in (c for c in root.children if c.dep_ == "dobj"):
         for text, tokens, negated in _noun_actions(obj):
-            yield _Draft(claimants, None, text, tuple(t.i for t in tokens), "demands",
+            yield _Draft(claimants, (), text, tuple(t.i for t in tokens), "demands",
                          "demand", sent, negated)  # fmt: skip
 
 
@@ -386,10 +401,16 @@ def _drafts(doc: Doc, index: PartyIndex) -> Iterator[_Draft]:
         previous = sent
 
 
+def _addressees(index: PartyIndex, doc: Doc, draft: _Draft, claimant: str) -> list[str | None]:
+    """Named addressees, else the first other party in the action ("withdraw Russian forces")."""
+    named = [a for a in draft.addressees if a != claimant]
+    if named:
+        return list(named)
+    return [_infer_addressee(index, doc, draft, claimant)]
+
+
 def _infer_addressee(index: PartyIndex, doc: Doc, draft: _Draft, claimant: str) -> str | None:
-    """The first other party named inside the action ("withdraw Russian forces" -> Russia)."""
-    if draft.addressee and draft.addressee != claimant:
-        return draft.addressee
+    """The first party other than the claimant named inside the action."""
     tokens = [doc[i] for i in sorted(draft.action_tokens)]
     for party in index.parties_in(tokens):
         if party != claimant and index.kind.get(party) != "person":
@@ -428,8 +449,9 @@ def extract_demands(doc: Doc, parties: Sequence[Party]) -> tuple[Demand, ...]:
     index = PartyIndex(doc, parties)
     found: dict[tuple[str, str | None, str, str, int], Demand] = {}
     for draft in _drafts(doc, index):
-        for claimant in draft.claimants:
-            addressee = _infer_addressee(index, doc, draft, claimant)
+        for claimant, addressee in (
+            (c, a) for c in draft.claimants for a in _addressees(index, doc, draft, c)
+        ):
             demand = Demand(
                 claimant=claimant,
                 addressee=addressee,
