@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storyrecords.indexer.models import Article
+from storyrecords.indexer.models import Article, Event
 from storyrecords.indexer.timefmt import utc_iso
 
 FacetTerms = dict[str, list[tuple[str, str]]]
@@ -25,3 +25,35 @@ def facet_terms(article: Article) -> FacetTerms:
         ],
     }
     return {facet: list(dict.fromkeys(pairs)) for facet, pairs in terms.items()}
+
+
+def event_facet_terms(event: Event) -> FacetTerms:
+    """Facet values of a merged event: its parties, main venue, demands, sources, month, type."""
+    names = {p.id: p.name for p in event.parties}
+    month = event.date.value[:7] if event.date and len(event.date.value) >= 7 else ""
+    terms: FacetTerms = {
+        "party": [(p.id, p.name) for p in event.parties],
+        "venue": [(event.venue.id, event.venue.name)] if event.venue else [],
+        "source": [(s, s) for s in event.sources],
+        "month": [(month, month)] if month else [],
+        "demand_by": [(d.claimant, names.get(d.claimant, d.claimant)) for d in event.demands],
+        "demand_of": [
+            (d.addressee, names.get(d.addressee, d.addressee))
+            for d in event.demands
+            if d.addressee
+        ],
+        "type": [(event.type, event.type)] if event.type else [],
+    }
+    return {facet: list(dict.fromkeys(pairs)) for facet, pairs in terms.items()}
+
+
+def event_day(event: Event) -> str | None:
+    """The event's date as a day for range filters and sorting (a month counts as its 1st)."""
+    if event.date is None:
+        return None
+    value = event.date.value
+    if len(value) == 10:
+        return value
+    if len(value) == 7:
+        return f"{value}-01"
+    return None

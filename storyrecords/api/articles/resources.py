@@ -20,7 +20,7 @@ from storyrecords.api.articles.schemas import (
 )
 from storyrecords.api.blueprint import Blueprint
 from storyrecords.api.errors import PROBLEM_JSON, problem
-from storyrecords.api.search_args import search_query
+from storyrecords.api.search_args import page_body, search_query
 from storyrecords.api.services import services
 from storyrecords.indexer.errors import Conflict, StoreUnavailable
 from storyrecords.indexer.models import ArticleInput
@@ -74,15 +74,7 @@ class Articles(MethodView):
         Every response carries facet counts for every facet, each computed with the filters of
         the *other* facets applied, so a sidebar can show what selecting a value would give.
         """
-        page = services().store().search_articles(search_query(args))
-        return {
-            "total": page.total,
-            "hits": [hit.to_dict() for hit in page.hits],
-            "facets": {
-                name: [vars(bucket) for bucket in buckets] for name, buckets in page.facets.items()
-            },
-            "next_cursor": page.next_cursor,
-        }
+        return page_body(services().store().search_articles(search_query(args)))
 
     @requires_content_type("application/json")
     @blp.arguments(ArticleInSchema, example={

@@ -8,7 +8,7 @@ import marshmallow as ma
 from marshmallow import validate
 from werkzeug.routing import BaseConverter
 
-from storyrecords.indexer.store.query import MAX_FACET_SIZE, MAX_PAGE_SIZE, SORTS
+from storyrecords.api.search_args import SearchArgsSchema, buckets, facet_filter, next_cursor_field
 from storyrecords.indexer.timefmt import parse_published
 
 ID_REGEX = r"(?!bulk$)[A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
@@ -34,12 +34,6 @@ def _iso_date_or_datetime(value: str) -> None:
         raise ma.ValidationError(
             "must be an ISO 8601 date (2022-01-11) or datetime (2022-01-11T09:30:00Z)"
         ) from exc
-
-
-def _iso_date(value: str) -> None:
-    if len(value) != 10:
-        raise ma.ValidationError("must be a date as YYYY-MM-DD")
-    _iso_date_or_datetime(value)
 
 
 class ArticleInSchema(ma.Schema):
@@ -189,28 +183,16 @@ class ArticleSchema(ma.Schema):
     facts = ma.fields.List(ma.fields.Nested(FactSchema), required=True)
 
 
-class FacetBucketSchema(ma.Schema):
-    """One facet value and its count under the other facets' filters."""
-
-    value = ma.fields.String(required=True, metadata={"example": "country:US"})
-    label = ma.fields.String(required=True, metadata={"example": "United States"})
-    count = ma.fields.Integer(required=True, metadata={"example": 2})
-
-
-def _buckets() -> ma.fields.List[Any]:
-    return ma.fields.List(ma.fields.Nested(FacetBucketSchema), required=True)
-
-
 class FacetsSchema(ma.Schema):
     """Counts for every facet field."""
 
-    party = _buckets()
-    venue = _buckets()
-    place = _buckets()
-    source = _buckets()
-    month = _buckets()
-    demand_by = _buckets()
-    demand_of = _buckets()
+    party = buckets()
+    venue = buckets()
+    place = buckets()
+    source = buckets()
+    month = buckets()
+    demand_by = buckets()
+    demand_of = buckets()
 
 
 class ArticleSearchResultSchema(ma.Schema):
@@ -219,71 +201,19 @@ class ArticleSearchResultSchema(ma.Schema):
     total = ma.fields.Integer(required=True)
     hits = ma.fields.List(ma.fields.Nested(ArticleSchema), required=True)
     facets = ma.fields.Nested(FacetsSchema, required=True)
-    next_cursor = ma.fields.String(
-        allow_none=True,
-        required=True,
-        metadata={"description": "Pass as `cursor` for the next page; null on the last page."},
-    )
+    next_cursor = next_cursor_field()
 
 
-def _facet_filter(name: str) -> ma.fields.List[Any]:
-    return ma.fields.List(
-        ma.fields.String(validate=validate.Length(min=1, max=100)),
-        validate=validate.Length(max=10),
-        metadata={
-            "description": f"Only records with this `{name}` facet value; repeat for OR.",
-            "explode": True,
-            "style": "form",
-        },
-    )
-
-
-class ArticleSearchArgsSchema(ma.Schema):
+class ArticleSearchArgsSchema(SearchArgsSchema):
     """Query parameters of article search. Unknown parameters are rejected, not ignored."""
 
-    class Meta:
-        unknown = ma.RAISE
-
-    q = ma.fields.String(
-        validate=validate.Length(max=500),
-        metadata={
-            "description": 'Words (all must match) and "quoted phrases"; other characters are '
-            "plain text, never query syntax."
-        },
-    )
-    party = _facet_filter("party")
-    venue = _facet_filter("venue")
-    place = _facet_filter("place")
-    source = _facet_filter("source")
-    month = _facet_filter("month")
-    demand_by = _facet_filter("demand_by")
-    demand_of = _facet_filter("demand_of")
-    date_from = ma.fields.String(validate=_iso_date, metadata={"example": "2022-01-01"})
-    date_to = ma.fields.String(validate=_iso_date, metadata={"example": "2022-01-31"})
-    sort = ma.fields.String(
-        validate=validate.OneOf(SORTS),
-        metadata={"description": "Default: `relevance` when `q` is given, else `newest`."},
-    )
-    size = ma.fields.Integer(
-        load_default=10,
-        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
-        metadata={"description": f"Hits per page, at most {MAX_PAGE_SIZE}."},
-    )
-    facet_size = ma.fields.Integer(
-        load_default=10,
-        validate=validate.Range(min=1, max=MAX_FACET_SIZE),
-        metadata={"description": "Buckets per facet."},
-    )
-    cursor = ma.fields.String(
-        validate=validate.Length(min=1, max=2000),
-        metadata={"description": "The `next_cursor` of the previous page."},
-    )
-
-    @ma.validates_schema
-    def _range(self, data: dict[str, Any], **_: Any) -> None:
-        lo, hi = data.get("date_from"), data.get("date_to")
-        if lo and hi and lo > hi:
-            raise ma.ValidationError("date_from is after date_to", "date_from")
+    party = facet_filter("party")
+    venue = facet_filter("venue")
+    place = facet_filter("place")
+    source = facet_filter("source")
+    month = facet_filter("month")
+    demand_by = facet_filter("demand_by")
+    demand_of = facet_filter("demand_of")
 
 
 class BulkLineResultSchema(ma.Schema):

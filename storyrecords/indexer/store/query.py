@@ -19,6 +19,8 @@ from storyrecords.indexer.errors import InvalidQuery
 
 #: Facet fields, in the order responses list them. Each is also a filter parameter.
 FACETS: tuple[str, ...] = ("party", "venue", "place", "source", "month", "demand_by", "demand_of")
+#: Facets of merged events.
+EVENT_FACETS: tuple[str, ...] = ("party", "venue", "source", "month", "demand_by", "demand_of", "type")
 
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
@@ -49,6 +51,8 @@ class SearchQuery:
     size: int = 10
     facet_size: int = 10
     cursor: Cursor | None = None
+    facets: tuple[str, ...] = FACETS
+    event_id: str | None = None
 
     @property
     def effective_sort(self) -> Sort:
@@ -69,6 +73,7 @@ class SearchQuery:
             "from": self.date_from,
             "to": self.date_to,
             "sort": self.effective_sort,
+            "event": self.event_id,
         }
         raw = json.dumps(payload, sort_keys=True).encode()
         return hashlib.sha256(raw).hexdigest()[:16]
