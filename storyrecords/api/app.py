@@ -12,6 +12,7 @@ from flask_smorest.utils import prepare_response
 from storyrecords import __version__
 from storyrecords.api import docs, errors, health, services
 from storyrecords.api.articles.resources import blp as articles_blp
+from storyrecords.api.events.resources import blp as events_blp
 from storyrecords.api.articles.schemas import ArticleIdConverter, article_id_param
 from storyrecords.api.config import Settings
 from storyrecords.api.errors import PROBLEM_JSON, ProblemSchema, limit_url_length
@@ -53,6 +54,15 @@ class ProblemApi(Api):  # type: ignore[misc]
                 }
             prepare_response(response, self.spec, PROBLEM_JSON)
             self.spec.components.response(status.name, response, lazy=True)
+        moved: dict[str, Any] = {
+            "description": "Merged into another record; follow `Location`.",
+            "schema": ProblemSchema,
+            "headers": {
+                "Location": {"description": "The surviving record.", "schema": {"type": "string"}}
+            },
+        }
+        prepare_response(moved, self.spec, PROBLEM_JSON)
+        self.spec.components.response("MOVED_PERMANENTLY", moved, lazy=True)
         default: dict[str, Any] = {"description": "Error", "schema": ProblemSchema}
         prepare_response(default, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
@@ -86,6 +96,7 @@ def create_app(
     api.register_converter(ArticleIdConverter, article_id_param)
     app.before_request(limit_url_length)
     api.register_blueprint(articles_blp)
+    api.register_blueprint(events_blp)
     api.register_blueprint(health.blp)
     app.register_blueprint(docs.bp)
     errors.init_app(app)

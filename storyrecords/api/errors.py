@@ -10,7 +10,13 @@ import marshmallow as ma
 from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
-from storyrecords.indexer.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
+from storyrecords.indexer.errors import (
+    Conflict,
+    InvalidQuery,
+    Moved,
+    NotFound,
+    StoreUnavailable,
+)
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -115,6 +121,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _not_found(error: NotFound) -> Response:
         return problem(404, str(error))
+
+    @app.errorhandler(Moved)
+    def _moved(error: Moved) -> Response:
+        location = request.path.replace(f"/{error.old_id}", f"/{error.new_id}", 1)
+        return problem(
+            301,
+            f"{error}; follow Location.",
+            type_="/problems/moved",
+            headers={"Location": location},
+            moved_to=error.new_id,
+        )
 
     @app.errorhandler(Conflict)
     def _conflict(error: Conflict) -> Response:

@@ -27,3 +27,12 @@ class StoreUnavailable(IndexerError):
     def __init__(self, message: str, retry_after: int = 5) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Moved(IndexerError):
+    """The record was merged into another; ``new_id`` is where it lives now."""
+
+    def __init__(self, old_id: str, new_id: str) -> None:
+        super().__init__(f"{old_id} was merged into {new_id}")
+        self.old_id = old_id
+        self.new_id = new_id

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from storyrecords.indexer import ids
 from storyrecords.indexer.errors import Conflict, NotFound
+from storyrecords.indexer.events.assign import assign_article, remove_article
 from storyrecords.indexer.models import Article, ArticleInput, Extraction
 from storyrecords.indexer.store.base import PutResult, Store
 from storyrecords.indexer.timefmt import now_iso
@@ -74,6 +75,8 @@ class Indexer:
             existing = None
         if existing is not None:
             if existing.content_hash == input_hash(item):
+                if existing.event_id is None:  # an earlier attempt stored it, then failed
+                    existing = self._assign(existing)
                 return IngestResult(existing, created=False)
             raise Conflict(
                 f"article {article_id} already exists with different content or metadata; "
@@ -83,4 +86,14 @@ class Indexer:
         if self.store.put_article(article) is PutResult.UNCHANGED:
             # Another writer stored the same content between our read and write.
             return IngestResult(self.store.get_article(article_id), created=False)
-        return IngestResult(article, created=True)
+        return IngestResult(self._assign(article), created=True)
+
+    def delete(self, article_id: str) -> None:
+        """Delete an article and take it out of its event (dropping an event left empty)."""
+        article = self.store.get_article(article_id)
+        self.store.delete_article(article_id)
+        remove_article(self.store, article)
+
+    def _assign(self, article: Article) -> Article:
+        event = assign_article(self.store, article)
+        return replace(article, event_id=event.id)

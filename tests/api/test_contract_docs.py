@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -34,7 +35,7 @@ def test_openapi_is_valid_and_documents_every_route(app: Flask) -> None:
         if method != "parameters"
     }
     served = {
-        (rule.rule.replace("<article_id:article_id>", "{article_id}"), method)
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method)
         for rule in app.url_map.iter_rules()
         for method in rule.methods or ()
         if method not in ("HEAD", "OPTIONS")

@@ -202,7 +202,7 @@ class ArticleById(MethodView):
         It disappears from search and facet counts at once; a later POST of the same content
         indexes it again.
         """
-        services().store().delete_article(article_id)
+        services().indexer().delete(article_id)
 
 
 __all__ = ["PROBLEM_JSON", "blp"]

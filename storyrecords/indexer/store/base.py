@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import abc
 import enum
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 
-from storyrecords.indexer.models import Article
+from storyrecords.indexer.models import Article, Event
 from storyrecords.indexer.store.query import SearchPage, SearchQuery
 
 
@@ -47,6 +49,55 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def count_articles(self) -> int:
         """How many articles are stored."""
+
+    @abc.abstractmethod
+    def iter_articles(self) -> Iterator[Article]:
+        """Every stored article, oldest first (for rebuilding indices)."""
+
+    # -- events ---------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def assignment_lock(self) -> AbstractContextManager[None]:
+        """Held while an article is assigned to an event, across threads and processes.
+
+        Two articles of one event assigned at the same moment must see each other's event.
+        """
+
+    @abc.abstractmethod
+    def candidate_events(self, terms: Sequence[str], limit: int) -> list[Event]:
+        """Live events whose text matches any of ``terms``, best first."""
+
+    @abc.abstractmethod
+    def get_event(self, event_id: str) -> tuple[Event, str]:
+        """The event and its version; NotFound, or Moved when it was merged into another."""
+
+    @abc.abstractmethod
+    def put_event(self, event: Event, *, version: str | None, text: str) -> str:
+        """Create (``version`` None) or compare-and-set an event; Conflict when it changed.
+
+        ``text`` is what the event is found by (titles and leads of its articles).
+        Returns the new version.
+        """
+
+    @abc.abstractmethod
+    def retire_event(self, event_id: str, into: str, *, version: str) -> None:
+        """Replace an event merged into ``into`` by a redirect (compare-and-set)."""
+
+    @abc.abstractmethod
+    def delete_event(self, event_id: str, *, version: str) -> None:
+        """Remove an event that no longer has articles (compare-and-set)."""
+
+    @abc.abstractmethod
+    def set_article_event(self, article_id: str, event_id: str | None) -> None:
+        """Record which event an article belongs to."""
+
+    @abc.abstractmethod
+    def articles_of_event(self, event_id: str) -> list[Article]:
+        """The event's articles, oldest first."""
+
+    @abc.abstractmethod
+    def search_events(self, query: SearchQuery) -> SearchPage:
+        """One page of matching live events with facet counts and the next cursor."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to free
         """Release connections and files."""

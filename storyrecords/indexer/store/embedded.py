@@ -6,20 +6,21 @@ against it and against Elasticsearch.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storyrecords.indexer.errors import Conflict, NotFound, StoreUnavailable
-from storyrecords.indexer.facets import facet_terms
-from storyrecords.indexer.models import Article
+from storyrecords.indexer.errors import Conflict, Moved, NotFound, StoreUnavailable
+from storyrecords.indexer.facets import event_day, event_facet_terms, facet_terms
+from storyrecords.indexer.models import Article, Event
 from storyrecords.indexer.store.base import PutResult, Store
 from storyrecords.indexer.store.query import (
-    FACETS,
     Cursor,
     FacetBucket,
     SearchPage,
@@ -27,6 +28,7 @@ from storyrecords.indexer.store.query import (
     check_cursor,
     encode_cursor,
 )
+from storyrecords.indexer.store.query import _words as _words_of
 from storyrecords.indexer.timefmt import day_after, day_start, iso_to_us, utc_iso
 
 SCHEMA = """
@@ -36,7 +38,29 @@ CREATE TABLE IF NOT EXISTS articles (
     doc TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     published_utc TEXT,
+    indexed_us INTEGER NOT NULL,
+    event_id TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_by_event ON articles(event_id);
+CREATE TABLE IF NOT EXISTS events (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc TEXT,
+    version INTEGER NOT NULL,
+    redirect_to TEXT,
+    published_utc TEXT,
     indexed_us INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS event_facets (
+    article_rowid INTEGER NOT NULL REFERENCES events(rowid) ON DELETE CASCADE,
+    facet TEXT NOT NULL,
+    value TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (facet, value, article_rowid)
+);
+CREATE INDEX IF NOT EXISTS event_facets_by_event ON event_facets(article_rowid);
+CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+    title, text, tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS facets (
     article_rowid INTEGER NOT NULL REFERENCES articles(rowid) ON DELETE CASCADE,
@@ -51,6 +75,23 @@ CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, text, tokenize = 'unicode61 remove_diacritics 2'
 );
 """
+
+@dataclass(frozen=True)
+class _Table:
+    """One searchable collection: its rows, full-text index and facet table.
+
+    Articles and events share one search implementation; ``published_utc`` is the
+    publication time of an article and the day of an event.
+    """
+
+    rows: str
+    fts: str
+    facets: str
+    live: str  # SQL condition for rows that are searchable
+
+
+ARTICLES = _Table("articles", "articles_fts", "facets", "1 = 1")
+EVENTS = _Table("events", "events_fts", "event_facets", "a.redirect_to IS NULL")
 
 # Sort expressions: (SQL expression, direction, comparison for "after the cursor").
 _SORTS: dict[str, tuple[str, str, str]] = {
@@ -77,6 +118,8 @@ class EmbeddedStore(Store):
         except (OSError, sqlite3.Error) as exc:
             raise StoreUnavailable(f"cannot open the embedded store at {self.path}: {exc}") from exc
         self._lock = threading.RLock()
+        self._assign_lock = threading.Lock()
+        self._lock_path = self.path.with_name(self.path.name + ".assign.lock")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -163,20 +206,24 @@ class EmbeddedStore(Store):
         return int(self._read("SELECT count(*) FROM articles")[0][0])
 
     def search_articles(self, query: SearchQuery) -> SearchPage:
+        page, docs = self._search(ARTICLES, query)
+        return _with_hits(page, [Article.from_dict(d) for d in docs])
+
+    def _search(self, table: _Table, query: SearchQuery) -> tuple[SearchPage, list[Any]]:
         check_cursor(query)
         snapshot = query.snapshot_us()
         sort = query.effective_sort
         match = _fts_expression(query)
         if sort == "relevance" and match is None:
             sort = "newest"
-        base_sql, base_params = _matching(query, match, snapshot, skip_facet=None)
+        base_sql, base_params = _matching(table, query, match, snapshot, skip_facet=None)
 
         total = int(self._read(f"SELECT count(*) FROM ({base_sql})", base_params)[0][0])
 
         expr, direction, after_op = _SORTS[sort]
         page_sql = (
             f"SELECT a.id, a.doc, {expr} AS sortkey FROM ({base_sql}) m "
-            "JOIN articles a ON a.rowid = m.rowid"
+            f"JOIN {table.rows} a ON a.rowid = m.rowid"
         )
         params = list(base_params)
         if query.cursor is not None:
@@ -187,35 +234,185 @@ class EmbeddedStore(Store):
         params.append(query.size + 1)
         rows = self._read(page_sql, params)
 
-        hits = [Article.from_dict(json.loads(r[1])) for r in rows[: query.size]]
+        docs = [json.loads(r[1]) for r in rows[: query.size]]
         next_cursor = None
         if len(rows) > query.size:
             last = rows[query.size - 1]
             next_cursor = encode_cursor(
                 Cursor(sort, (last[2], last[0]), snapshot, query.fingerprint())
             )
-        return SearchPage(
-            hits=hits,
+        page = SearchPage(
+            hits=(),
             total=total,
-            facets={f: self._facet(query, f, match, snapshot) for f in FACETS},
+            facets={f: self._facet(table, query, f, match, snapshot) for f in query.facets},
             next_cursor=next_cursor,
         )
+        return page, docs
 
     def _facet(
-        self, query: SearchQuery, facet: str, match: str | None, snapshot: int
+        self, table: _Table, query: SearchQuery, facet: str, match: str | None, snapshot: int
     ) -> list[FacetBucket]:
-        sql, params = _matching(query, match, snapshot, skip_facet=facet)
+        sql, params = _matching(table, query, match, snapshot, skip_facet=facet)
         rows = self._read(
-            "SELECT value, MIN(label), count(*) AS n FROM facets "
+            f"SELECT value, MIN(label), count(*) AS n FROM {table.facets} "
             f"WHERE facet = ? AND article_rowid IN (SELECT rowid FROM ({sql})) "
             "GROUP BY value ORDER BY n DESC, value ASC LIMIT ?",
             [facet, *params, query.facet_size],
         )
         return [FacetBucket(value=r[0], label=r[1], count=r[2]) for r in rows]
 
+    def iter_articles(self) -> Iterator[Article]:
+        last = 0
+        while True:
+            rows = self._read(
+                "SELECT rowid, doc FROM articles WHERE rowid > ? ORDER BY rowid LIMIT 500", (last,)
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield Article.from_dict(json.loads(row[1]))
+            last = rows[-1][0]
+
+    # -- events ---------------------------------------------------------------------------
+
+    @contextmanager
+    def assignment_lock(self) -> Iterator[None]:
+        """A thread lock plus an exclusive file lock, so gunicorn workers take turns too."""
+        with self._assign_lock, open(self._lock_path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def candidate_events(self, terms: Sequence[str], limit: int) -> list[Event]:
+        words = [w for t in terms for w in _words_of(t)]
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        rows = self._read(
+            "SELECT e.doc FROM events_fts JOIN events e ON e.rowid = events_fts.rowid "
+            "WHERE events_fts MATCH ? AND e.redirect_to IS NULL "
+            "ORDER BY bm25(events_fts), e.id LIMIT ?",
+            (match, limit),
+        )
+        return [Event.from_dict(json.loads(r[0])) for r in rows]
+
+    def get_event(self, event_id: str) -> tuple[Event, str]:
+        rows = self._read(
+            "SELECT doc, version, redirect_to FROM events WHERE id = ?", (event_id,)
+        )
+        if not rows:
+            raise NotFound(f"no event with id {event_id}")
+        doc, version, redirect = rows[0]
+        if redirect is not None:
+            raise Moved(event_id, self._final(redirect))
+        return Event.from_dict(json.loads(doc)), str(version)
+
+    def _final(self, event_id: str) -> str:
+        """Follow redirect chains (an event merged into one that was merged again)."""
+        seen = {event_id}
+        while True:
+            rows = self._read("SELECT redirect_to FROM events WHERE id = ?", (event_id,))
+            if not rows or rows[0][0] is None or rows[0][0] in seen:
+                return event_id
+            event_id = rows[0][0]
+            seen.add(event_id)
+
+    def put_event(self, event: Event, *, version: str | None, text: str) -> str:
+        doc = json.dumps(event.to_dict(), ensure_ascii=False)
+        day = event_day(event)
+        with self._tx() as conn:
+            if version is None:
+                if conn.execute("SELECT 1 FROM events WHERE id = ?", (event.id,)).fetchone():
+                    raise Conflict(f"event {event.id} already exists")
+                cur = conn.execute(
+                    "INSERT INTO events (id, doc, version, published_utc, indexed_us) "
+                    "VALUES (?, ?, 1, ?, ?)",
+                    (event.id, doc, day_start(day) if day else None, iso_to_us(event.first_seen)),
+                )
+                rowid, new_version = cur.lastrowid, 1
+            else:
+                cur = conn.execute(
+                    "UPDATE events SET doc = ?, version = version + 1, published_utc = ? "
+                    "WHERE id = ? AND version = ? AND redirect_to IS NULL",
+                    (doc, day_start(day) if day else None, event.id, int(version)),
+                )
+                if cur.rowcount != 1:
+                    raise Conflict(f"event {event.id} changed since version {version}")
+                rowid = conn.execute(
+                    "SELECT rowid FROM events WHERE id = ?", (event.id,)
+                ).fetchone()[0]
+                new_version = int(version) + 1
+                conn.execute("DELETE FROM events_fts WHERE rowid = ?", (rowid,))
+                conn.execute("DELETE FROM event_facets WHERE article_rowid = ?", (rowid,))
+            conn.execute(
+                "INSERT INTO events_fts (rowid, title, text) VALUES (?, ?, ?)",
+                (rowid, event.title, text),
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO event_facets (article_rowid, facet, value, label) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (rowid, facet, value, label)
+                    for facet, pairs in event_facet_terms(event).items()
+                    for value, label in pairs
+                ],
+            )
+        return str(new_version)
+
+    def retire_event(self, event_id: str, into: str, *, version: str) -> None:
+        self._drop_event(event_id, version, redirect_to=into)
+
+    def delete_event(self, event_id: str, *, version: str) -> None:
+        self._drop_event(event_id, version, redirect_to=None)
+
+    def _drop_event(self, event_id: str, version: str, redirect_to: str | None) -> None:
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT rowid FROM events WHERE id = ? AND version = ? AND redirect_to IS NULL",
+                (event_id, int(version)),
+            ).fetchone()
+            if row is None:
+                raise Conflict(f"event {event_id} changed since version {version}")
+            conn.execute("DELETE FROM events_fts WHERE rowid = ?", (row[0],))
+            conn.execute("DELETE FROM event_facets WHERE article_rowid = ?", (row[0],))
+            if redirect_to is None:
+                conn.execute("DELETE FROM events WHERE rowid = ?", (row[0],))
+            else:
+                conn.execute(
+                    "UPDATE events SET doc = NULL, redirect_to = ?, version = version + 1 "
+                    "WHERE rowid = ?",
+                    (redirect_to, row[0]),
+                )
+
+    def set_article_event(self, article_id: str, event_id: str | None) -> None:
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE articles SET event_id = ?, doc = json_set(doc, '$.event_id', ?) "
+                "WHERE id = ?",
+                (event_id, event_id, article_id),
+            )
+            if cur.rowcount != 1:
+                raise NotFound(f"no article with id {article_id}")
+
+    def articles_of_event(self, event_id: str) -> list[Article]:
+        rows = self._read(
+            "SELECT doc FROM articles WHERE event_id = ? ORDER BY indexed_us, id", (event_id,)
+        )
+        return [Article.from_dict(json.loads(r[0])) for r in rows]
+
+    def search_events(self, query: SearchQuery) -> SearchPage:
+        page, docs = self._search(EVENTS, query)
+        return _with_hits(page, [Event.from_dict(d) for d in docs])
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _with_hits(page: SearchPage, hits: list[Any]) -> SearchPage:
+    return SearchPage(hits=hits, total=page.total, facets=page.facets, next_cursor=page.next_cursor)
 
 
 def _fts_expression(query: SearchQuery) -> str | None:
@@ -227,20 +424,23 @@ def _fts_expression(query: SearchQuery) -> str | None:
 
 
 def _matching(
-    query: SearchQuery, match: str | None, snapshot: int, skip_facet: str | None
+    table: _Table, query: SearchQuery, match: str | None, snapshot: int, skip_facet: str | None
 ) -> tuple[str, list[Any]]:
-    """SQL selecting (rowid, score) of matching articles; ``skip_facet``'s filter is left out."""
+    """SQL selecting (rowid, score) of matching rows; ``skip_facet``'s filter is left out."""
     params: list[Any] = []
     if match is not None:
         sql = (
-            "SELECT a.rowid AS rowid, bm25(articles_fts) AS score FROM articles_fts "
-            "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?"
+            f"SELECT a.rowid AS rowid, bm25({table.fts}) AS score FROM {table.fts} "
+            f"JOIN {table.rows} a ON a.rowid = {table.fts}.rowid WHERE {table.fts} MATCH ?"
         )
         params.append(match)
     else:
-        sql = "SELECT a.rowid AS rowid, 0.0 AS score FROM articles a WHERE 1 = 1"
-    sql += " AND a.indexed_us <= ?"
+        sql = f"SELECT a.rowid AS rowid, 0.0 AS score FROM {table.rows} a WHERE 1 = 1"
+    sql += f" AND {table.live} AND a.indexed_us <= ?"
     params.append(snapshot)
+    if query.event_id is not None:
+        sql += " AND a.event_id = ?"
+        params.append(query.event_id)
     if query.date_from:
         sql += " AND a.published_utc >= ?"
         params.append(day_start(query.date_from))
@@ -253,7 +453,7 @@ def _matching(
             continue
         marks = ", ".join("?" for _ in values)
         sql += (
-            " AND a.rowid IN (SELECT article_rowid FROM facets "
+            f" AND a.rowid IN (SELECT article_rowid FROM {table.facets} "
             f"WHERE facet = ? AND value IN ({marks}))"
         )
         params += [facet, *values]

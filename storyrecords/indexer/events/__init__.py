@@ -1,0 +1,1 @@
+"""Event assignment: which real-world happening an article reports (pure functions)."""
