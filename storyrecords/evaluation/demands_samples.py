@@ -58,9 +58,11 @@ def score_samples(extractions: dict[str, Extraction], expected: dict[str, Any]) 
     for spec in expected.get("demands", []):
         for article in _articles(spec, names):
             extraction = extractions.get(article)
-            hits = [] if extraction is None else [
-                d for d in extraction.demands if _matches(spec, d, extraction)
-            ]  # fmt: skip
+            hits = (
+                []
+                if extraction is None
+                else [d for d in extraction.demands if _matches(spec, d, extraction)]
+            )
             label = (
                 f"{spec['claimant']} -> {spec.get('addressee')} ({spec['stance']}): "
                 f"{' '.join(spec['action_key_words'])}"

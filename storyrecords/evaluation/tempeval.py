@@ -177,8 +177,14 @@ def run(eval_dir: Path = DEFAULT_DIR, limit: int | None = None) -> dict[str, Any
     for tml, doc in zip(docs, nlp.pipe(d.text for d in docs), strict=True):
         system = system_timexes(doc, tml.dct)
         for g, s in every.add(tml.gold, system):
-            errors.append({"doc": tml.name, "dct": tml.dct, "gold": f"{g.text} = {g.value}",
-                           "system": f"{s.text} = {s.value}"})  # fmt: skip
+            errors.append(
+                {
+                    "doc": tml.name,
+                    "dct": tml.dct,
+                    "gold": f"{g.text} = {g.value}",
+                    "system": f"{s.text} = {s.value}",
+                }
+            )
         dated.add(_dated(tml.gold), _dated(system))
     elapsed = time.perf_counter() - started
     return {

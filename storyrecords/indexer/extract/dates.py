@@ -25,8 +25,19 @@ _GRANULARITY: list[tuple[re.Pattern[str], Granularity]] = [
     (re.compile(r"\d{4}"), "year"),
     (re.compile(r"\d{3}"), "decade"),
 ]
-_EVENT_VERBS = {"take", "hold", "be", "happen", "occur", "begin", "start", "continue", "follow",
-                "end", "resume"}  # fmt: skip
+_EVENT_VERBS = {
+    "take",
+    "hold",
+    "be",
+    "happen",
+    "occur",
+    "begin",
+    "start",
+    "continue",
+    "follow",
+    "end",
+    "resume",
+}
 _DUMMY_REF = dt.date(2000, 6, 14)
 
 

@@ -13,20 +13,50 @@ from collections.abc import Iterable
 from spacy.tokens import Token
 
 NOMINALISATIONS = {
-    "withdrawal": "withdraw", "reduction": "reduce", "termination": "terminate",
-    "end": "end", "rejection": "reject", "assurance": "assure", "delivery": "deliver",
-    "removal": "remove", "release": "release", "halt": "halt", "cessation": "cease",
-    "return": "return", "expansion": "expand", "guarantee": "guarantee",
-    "de-escalation": "de-escalate", "deescalation": "de-escalate", "recognition": "recognize",
-    "lifting": "lift", "suspension": "suspend", "resignation": "resign",
-    "investigation": "investigate", "pullout": "pull out", "pull-out": "pull out",
-    "ceasefire": "cease fire", "restoration": "restore", "cancellation": "cancel",
-    "abolition": "abolish", "closure": "close", "dismantling": "dismantle",
-    "deployment": "deploy", "supply": "supply", "payment": "pay", "extradition": "extradite",
-    "punishment": "punish", "apology": "apologize", "stop": "stop", "ban": "ban",
-    "inclusion": "include", "exclusion": "exclude", "admission": "admit",
-    "negotiation": "negotiate", "resumption": "resume", "implementation": "implement",
-}  # fmt: skip
+    "withdrawal": "withdraw",
+    "reduction": "reduce",
+    "termination": "terminate",
+    "end": "end",
+    "rejection": "reject",
+    "assurance": "assure",
+    "delivery": "deliver",
+    "removal": "remove",
+    "release": "release",
+    "halt": "halt",
+    "cessation": "cease",
+    "return": "return",
+    "expansion": "expand",
+    "guarantee": "guarantee",
+    "de-escalation": "de-escalate",
+    "deescalation": "de-escalate",
+    "recognition": "recognize",
+    "lifting": "lift",
+    "suspension": "suspend",
+    "resignation": "resign",
+    "investigation": "investigate",
+    "pullout": "pull out",
+    "pull-out": "pull out",
+    "ceasefire": "cease fire",
+    "restoration": "restore",
+    "cancellation": "cancel",
+    "abolition": "abolish",
+    "closure": "close",
+    "dismantling": "dismantle",
+    "deployment": "deploy",
+    "supply": "supply",
+    "payment": "pay",
+    "extradition": "extradite",
+    "punishment": "punish",
+    "apology": "apologize",
+    "stop": "stop",
+    "ban": "ban",
+    "inclusion": "include",
+    "exclusion": "exclude",
+    "admission": "admit",
+    "negotiation": "negotiate",
+    "resumption": "resume",
+    "implementation": "implement",
+}
 _PASSIVE_INFINITIVE = re.compile(r"^(?P<obj>.+?) to be (?P<verb>\w+)(?P<rest>.*)$")
 _NUMBER_OF = re.compile(r"^(?:in|of) (?:the )?(?:number|size|level|amount) of ")
 
@@ -38,7 +68,7 @@ def tokens_text(tokens: Iterable[Token]) -> str:
 
 def _strip(text: str) -> str:
     """Drop edge punctuation, quotes and a leading infinitive "to"/"not to"."""
-    text = re.sub(r"\s+", " ", text).strip(" ,.;:!?\"'“”‘’()")
+    text = re.sub(r"\s+", " ", text).strip(" ,.;:!?\"'\u201c\u201d\u2018\u2019()")
     text = re.sub(r"^(?:not )?to ", "", text)
     return text
 
@@ -53,8 +83,8 @@ def from_noun(head: Token, tokens: list[Token]) -> str:
     lemma = head.lemma_.lower()
     verb = NOMINALISATIONS.get(lemma) or NOMINALISATIONS.get(head.lower_)
     if verb is None:
-        words = [t for t in tokens if not (t.i == tokens[0].i and t.dep_ == "det")]
-        return _strip(tokens_text(words))
+        kept = [t for t in tokens if not (t.i == tokens[0].i and t.dep_ == "det")]
+        return _strip(tokens_text(kept))
     before = [t for t in tokens if t.i < head.i and t.dep_ not in {"det", "poss", "case"}]
     before = [t for t in before if not (t.dep_ == "amod" and t.lower_ in {"guaranteed", "full"})]
     after = tokens_text(t for t in tokens if t.i > head.i)

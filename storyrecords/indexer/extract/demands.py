@@ -24,21 +24,58 @@ from storyrecords.indexer.extract.demand_actions import (
 from storyrecords.indexer.models import Demand, Mention, Party, Stance
 
 VERB_CUES: dict[str, Stance] = {
-    "demand": "demand", "call": "demand", "urge": "demand", "insist": "demand",
-    "press": "demand", "ask": "demand", "request": "demand", "appeal": "demand",
-    "push": "demand", "implore": "demand", "advocate": "demand", "recommend": "demand",
-    "advise": "demand", "order": "demand", "instruct": "demand", "reject": "rejects", "rebuff": "rejects",
-    "dismiss": "rejects", "refuse": "rejects", "offer": "offers", "propose": "offers",
-    "accept": "accepts", "agree": "accepts",
-}  # fmt: skip
+    "demand": "demand",
+    "call": "demand",
+    "urge": "demand",
+    "insist": "demand",
+    "press": "demand",
+    "ask": "demand",
+    "request": "demand",
+    "appeal": "demand",
+    "push": "demand",
+    "implore": "demand",
+    "advocate": "demand",
+    "recommend": "demand",
+    "advise": "demand",
+    "order": "demand",
+    "instruct": "demand",
+    "reject": "rejects",
+    "rebuff": "rejects",
+    "dismiss": "rejects",
+    "refuse": "rejects",
+    "offer": "offers",
+    "propose": "offers",
+    "accept": "accepts",
+    "agree": "accepts",
+}
 ADJ_CUES: dict[str, Stance] = {"willing": "offers", "ready": "offers", "prepared": "offers"}
 NOUN_CUES = {"demand", "call", "request", "ultimatum", "insistence"}
-_CUE_PREPS = {"call": {"for"}, "insist": {"on", "upon"}, "press": {"for"},
-              "push": {"for"}, "appeal": {"for", "to"}, "ask": {"for"},
-              "advocate": {"for"}}  # fmt: skip
+_CUE_PREPS = {
+    "call": {"for"},
+    "insist": {"on", "upon"},
+    "press": {"for"},
+    "push": {"for"},
+    "appeal": {"for", "to"},
+    "ask": {"for"},
+    "advocate": {"for"},
+}
 _ADDRESSED_BY_OBJECT = {"urge", "ask", "press", "implore", "advise", "order", "instruct"}
-_SPEECH_VERBS = {"say", "comment", "answer", "confirm", "disclose", "elaborate", "discuss",
-                 "identify", "reveal", "speculate", "name", "give", "provide", "release"}
+_SPEECH_VERBS = {
+    "say",
+    "comment",
+    "answer",
+    "confirm",
+    "disclose",
+    "elaborate",
+    "discuss",
+    "identify",
+    "reveal",
+    "speculate",
+    "name",
+    "give",
+    "provide",
+    "release",
+}
 _RELATIVE_PRONOUNS = {"who", "that", "which"}
 _NEEDS_PREP = {"call", "insist", "push", "appeal"}
 _ADDRESSEE_PREPS = {"on", "upon", "of", "from", "to"}
@@ -90,8 +127,16 @@ class PartyIndex:
             if party.kind != "country":
                 continue
             name = party.name.lower()
-            for form in (name + "n", name + "ian", name[:-1] + "ian", name[:-1] + "ian",
-                         name + "ese", name + "i", name[:-1] + "ish", name + "ish"):  # fmt: skip
+            for form in (
+                name + "n",
+                name + "ian",
+                name[:-1] + "ian",
+                name[:-1] + "ian",
+                name + "ese",
+                name + "i",
+                name[:-1] + "ish",
+                name + "ish",
+            ):
                 found.setdefault(form, party.id)
             if name == "united states":
                 found["american"] = party.id
@@ -182,9 +227,13 @@ def _items(obj: Token) -> list[Token]:
     items = _conjuncts(obj)
     for item in list(items):
         for token in item.subtree:
-            if (token.dep_ == "conj" and token.i not in {x.i for x in items} and token.head.i > item.i
-                    and token.lemma_.lower() in NOMINALISATIONS
-                    and any(c.dep_ == "det" for c in token.children)):  # fmt: skip
+            if (
+                token.dep_ == "conj"
+                and token.i not in {x.i for x in items}
+                and token.head.i > item.i
+                and token.lemma_.lower() in NOMINALISATIONS
+                and any(c.dep_ == "det" for c in token.children)
+            ):
                 items.append(token)
     return items
 
@@ -196,8 +245,7 @@ def _noun_actions(obj: Token) -> list[tuple[str, list[Token], bool]]:
     for item in items:
         if item.pos_ not in {"NOUN", "PROPN"} and item.dep_ != "pobj":
             continue
-        skip = {t.i for other in items if other.i > item.i
-                for t in other.subtree}  # fmt: skip
+        skip = {t.i for other in items if other.i > item.i for t in other.subtree}
         own = _own_tokens(item, skip)
         while own and (own[-1].dep_ == "cc" or own[-1].is_punct):
             own.pop()
@@ -229,8 +277,9 @@ def _passive_clause(clause: Token) -> tuple[str, list[Token], bool] | None:
     if not subj:
         return _verb_action(clause)
     obj = list(subj[0].subtree)
-    skip = {t.i for t in obj} | {c.i for c in clause.children
-                                   if c.dep_ in {"aux", "auxpass", "mark", "neg"}}  # fmt: skip
+    skip = {t.i for t in obj} | {
+        c.i for c in clause.children if c.dep_ in {"aux", "auxpass", "mark", "neg"}
+    }
     rest = [t for t in clause.subtree if t.i > clause.i and t.i not in skip]
     own = list(clause.subtree)
     negated = any(c.dep_ == "neg" for c in clause.children)
@@ -321,21 +370,38 @@ def _from_verb(index: PartyIndex, cue: Token, stance: Stance) -> Iterator[_Draft
         content = _noun_content(obj)
         actions = content or _noun_actions(obj)
         for text, tokens, negated in actions:
-            yield _Draft(claimants, (owner,) if owner else (), text, tuple(t.i for t in tokens), lemma, stance,
-                         sentence, negated)  # fmt: skip
+            yield _Draft(
+                claimants,
+                (owner,) if owner else (),
+                text,
+                tuple(t.i for t in tokens),
+                lemma,
+                stance,
+                sentence,
+                negated,
+            )
         return
     cue_text, actions = _cue_actions(cue)
     if lemma in _NEEDS_PREP and cue_text == lemma:
         return
-    if lemma == "refuse" and any(t.lemma_ in _SPEECH_VERBS for _, tokens, _ in actions
-                                 for t in tokens[:1]):  # fmt: skip
+    if lemma == "refuse" and any(
+        t.lemma_ in _SPEECH_VERBS for _, tokens, _ in actions for t in tokens[:1]
+    ):
         return
     addressees = _explicit_addressees(index, cue)
     cue_negated = any(c.dep_ == "neg" for c in cue.children)
     for text, tokens, negated in actions:
         if text:
-            yield _Draft(claimants, addressees, text, tuple(t.i for t in tokens), cue_text,
-                         stance, sentence, negated or cue_negated)  # fmt: skip
+            yield _Draft(
+                claimants,
+                addressees,
+                text,
+                tuple(t.i for t in tokens),
+                cue_text,
+                stance,
+                sentence,
+                negated or cue_negated,
+            )
 
 
 def _noun_content(noun: Token) -> list[tuple[str, list[Token], bool]]:
@@ -361,8 +427,16 @@ def _from_noun(index: PartyIndex, noun: Token) -> Iterator[_Draft]:
         return
     sentence = _sentence_of(noun.doc, noun)
     for text, tokens, negated in _noun_content(noun):
-        yield _Draft((claimant,), (), text, tuple(t.i for t in tokens),
-                     f"{noun.lower_} for", "demand", sentence, negated)  # fmt: skip
+        yield _Draft(
+            (claimant,),
+            (),
+            text,
+            tuple(t.i for t in tokens),
+            f"{noun.lower_} for",
+            "demand",
+            sentence,
+            negated,
+        )
 
 
 def _from_listing(index: PartyIndex, sent: Span, previous: Span | None) -> Iterator[_Draft]:
@@ -380,8 +454,9 @@ def _from_listing(index: PartyIndex, sent: Span, previous: Span | None) -> Itera
         return
     for obj in (c for c in root.children if c.dep_ == "dobj"):
         for text, tokens, negated in _noun_actions(obj):
-            yield _Draft(claimants, (), text, tuple(t.i for t in tokens), "demands",
-                         "demand", sent, negated)  # fmt: skip
+            yield _Draft(
+                claimants, (), text, tuple(t.i for t in tokens), "demands", "demand", sent, negated
+            )
 
 
 def _drafts(doc: Doc, index: PartyIndex) -> Iterator[_Draft]:
@@ -426,18 +501,24 @@ def _sentence_mention(sent: Span) -> Mention:
     return Mention(start, start + len(stripped), stripped)
 
 
-def _fill_counterparts(demands: list[Demand]) -> list[Demand]:
-    """Give addressee-less records the party the claimant otherwise addresses (or faces)."""
+def _fill_counterparts(demands: list[Demand], sides: dict[str, str]) -> list[Demand]:
+    """Give addressee-less records the party the claimant's side otherwise addresses.
+
+    "Sherman said the United States was willing to talk" has no addressee in the sentence;
+    whom the US side (the US, or people affiliated with it) addresses elsewhere is the
+    counterpart the offer is made to.
+    """
     addressed: dict[str, Counter[str]] = {}
     for d in demands:
         if d.addressee:
-            addressed.setdefault(d.claimant, Counter())[d.addressee] += 1
-            addressed.setdefault(d.addressee, Counter())[d.claimant] += 0
+            side = sides.get(d.claimant, d.claimant)
+            addressed.setdefault(side, Counter())[d.addressee] += 1
     filled = []
     for d in demands:
-        counts = addressed.get(d.claimant)
+        side = sides.get(d.claimant, d.claimant)
+        counts = addressed.get(side)
         if d.addressee is None and counts:
-            top = [p for p, _ in counts.most_common() if p != d.claimant]
+            top = [p for p, _ in counts.most_common() if p not in {d.claimant, side}]
             if top:
                 d = replace(d, addressee=top[0])
         filled.append(d)
@@ -463,4 +544,5 @@ def extract_demands(doc: Doc, parties: Sequence[Party]) -> tuple[Demand, ...]:
             )
             key = (claimant, addressee, draft.action, draft.stance, draft.sentence.start)
             found.setdefault(key, demand)
-    return tuple(_fill_counterparts(list(found.values())))
+    sides = {p.id: p.affiliation for p in parties if p.affiliation}
+    return tuple(_fill_counterparts(list(found.values()), sides))

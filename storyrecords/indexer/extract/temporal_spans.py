@@ -25,14 +25,29 @@ _EXTRA = re.compile(
     r"|\b(?:now|recently|currently|current|the future|the past|daily|every day)\b"
     r"|\b(?:first|second|third|fourth)-(?:quarter|half)\b|\byear-(?:earlier|ago|end)\b"
     r"|\bthe (?:full )?year\b(?! ago| earlier| before)"
+    r"|\bthe (?:latest|year-earlier|year-ago|comparable) (?:period|quarter)\b"
     r"|\b(?:(?:this|last|next|early|late|mid)[- ])?(?:january|february|march|april|june|july|"
     r"august|september|october|november|december)\b(?: \d{1,2}\b)?(?:,? (?:19|20)\d\d\b)?"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)\. \d{1,2}\b(?:,? (?:19|20)\d\d\b)?",
     re.IGNORECASE,
 )
 _LEFT_MODIFIERS = {"this", "last", "next", "early", "mid", "late", "coming", "past", "previous"}
-_LEFT_JUNK = {"earlier", "later", "just", "only", "nearly", "almost", "within", "since", "the",
-              "until", "through", "throughout", "before", "after"}  # fmt: skip
+_LEFT_JUNK = {
+    "earlier",
+    "later",
+    "just",
+    "only",
+    "nearly",
+    "almost",
+    "within",
+    "since",
+    "the",
+    "until",
+    "through",
+    "throughout",
+    "before",
+    "after",
+}
 _THE_DROPPED_BEFORE = re.compile(
     r"(?:past|last|coming|next|early|late|\d{4}s|\w+s)\b.*", re.IGNORECASE
 )
@@ -41,15 +56,62 @@ _NOT_DATES = re.compile(
     r"|(?:the )?(?:night|morning|evening|afternoon|day))",
     re.IGNORECASE,
 )
+_JOINERS = {"ended", "ending", "through", "until", "till", "and", "or", "to", "between", "from"}
 _PARTS_OF_DAY = {"morning", "afternoon", "evening", "night", "nights"}
 _CLOCK_END = {"a.m.", "p.m.", "am", "pm", "noon", "midnight", "edt", "est", "gmt", "a.m", "p.m"}
-_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-             "yesterday", "today", "tomorrow"}  # fmt: skip
-_EDGE_JUNK = {"on", "in", "at", "by", "since", "until", "from", "of", "for", "during", "'s", "’s",
-              "about", "around", "-", ",", ".", "(", ")", "\"", "“", "”", "'"}  # fmt: skip
+_WEEKDAYS = {
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "yesterday",
+    "today",
+    "tomorrow",
+}
+_EDGE_JUNK = {
+    "on",
+    "in",
+    "at",
+    "by",
+    "since",
+    "until",
+    "from",
+    "of",
+    "for",
+    "during",
+    "'s",
+    "\u2019s",
+    "about",
+    "around",
+    "-",
+    ",",
+    ".",
+    "(",
+    ")",
+    '"',
+    "“",
+    "”",
+    "'",
+}
 _FUTURE_AUX = {"will", "wo", "'ll", "shall", "going", "would"}
-_FUTURE_HEADS = {"plan", "schedule", "expect", "due", "set", "intend", "hope", "aim", "agree",
-                 "prepare", "propose", "want"}  # fmt: skip
+_PLANNING = {"plan", "schedule", "set", "due", "intend"}
+_FUTURE_HEADS = {
+    "plan",
+    "schedule",
+    "expect",
+    "due",
+    "set",
+    "intend",
+    "hope",
+    "aim",
+    "agree",
+    "prepare",
+    "propose",
+    "want",
+}
 
 
 @dataclass(frozen=True)
@@ -80,14 +142,17 @@ def clause_tense(verb: Token | None) -> Tense:
         return "none"
     auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}]
     words = {a.lower_ for a in auxes}
-    if words & _FUTURE_AUX or (verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in
-                                                                verb.children)):  # fmt: skip
+    if words & _FUTURE_AUX or (
+        verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in verb.children)
+    ):
         return "future"
-    if ("to" in words and verb.head.lemma_ in _FUTURE_HEADS) or verb.lemma_ in _FUTURE_HEADS:
+    if "to" in words and verb.head.lemma_ in _FUTURE_HEADS:
         return "future"
-    if "Past" in verb.morph.get("Tense") and verb.tag_ != "VBN":
+    if verb.lemma_ in _PLANNING or (verb.lemma_ in _FUTURE_HEADS and verb.tag_ != "VBD"):
+        return "future"
+    if "Past" in verb.morph.get("Tense", []) and verb.tag_ != "VBN":
         return "past"
-    if any("Past" in a.morph.get("Tense") for a in auxes):
+    if any("Past" in a.morph.get("Tense", []) for a in auxes):
         return "past"
     if verb.tag_ == "VBN" and words & {"has", "have", "had"}:
         return "past"
@@ -95,7 +160,9 @@ def clause_tense(verb: Token | None) -> Tense:
         return "past"
     if verb.tag_ in {"VBZ", "VBP"} or words & {"is", "are", "am"}:
         return "present"
-    if "to" in words or verb.tag_ == "VB":
+    if "to" in words:
+        return "none"
+    if verb.tag_ == "VB":
         return clause_tense(clause_verb(verb.head)) if verb.head.i != verb.i else "none"
     return "none"
 
@@ -119,6 +186,18 @@ def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
     if end < len(doc) and doc[end].lower_ in _WEEKDAYS and doc[end - 1].lower_ in _CLOCK_END:
         end += 1
     return start, end
+
+
+def _split(doc: Doc, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut an entity that joins two expressions ("the quarter ended Sept. 30") in two."""
+    parts = []
+    begin = start
+    for i in range(start + 1, end - 1):
+        if doc[i].lower_ in _JOINERS:
+            parts.append((begin, i))
+            begin = i + 1
+    parts.append((begin, end))
+    return [(a, b) for a, b in parts if a < b]
 
 
 def _regex_spans(doc: Doc) -> list[tuple[int, int]]:
@@ -146,7 +225,7 @@ def find_temporal_spans(doc: Doc) -> list[TemporalSpan]:
     ranges: list[tuple[int, int]] = []
     for ent in doc.ents:
         if ent.label_ in {"DATE", "TIME"}:
-            ranges.append(_trim(doc, ent.start, ent.end))
+            ranges.extend(_trim(doc, start, end) for start, end in _split(doc, ent.start, ent.end))
     for start, end in _regex_spans(doc):
         start, end = _trim(doc, start, end)
         overlap = [r for r in ranges if r[0] < end and start < r[1]]
@@ -164,6 +243,8 @@ def find_temporal_spans(doc: Doc) -> list[TemporalSpan]:
         if _NOT_DATES.fullmatch(span.text):
             continue
         verb = clause_verb(span.root)
+        possessive = end < len(doc) and doc[end].tag_ == "POS"
         quarterly = any(t.lower_ in {"quarter", "third-quarter"} for t in span.sent)
-        spans.append(TemporalSpan(span, clause_tense(verb), verb, quarterly))
+        tense = "past" if possessive else clause_tense(verb)
+        spans.append(TemporalSpan(span, tense, verb, quarterly))
     return spans

@@ -31,36 +31,100 @@ class Normalised:
 
 
 MONTHS = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
-    "half": 0.5, "single": 1, "couple": 2, "dozen": 12,
-}  # fmt: skip
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "half": 0.5,
+    "single": 1,
+    "couple": 2,
+    "dozen": 12,
+}
 VAGUE_NUMBERS = {"several", "few", "many", "some", "couple", "recent", "coming", "past", "next"}
 UNITS = {
-    "second": ("T", "S"), "minute": ("T", "M"), "hour": ("T", "H"), "day": ("", "D"),
-    "week": ("", "W"), "weekend": ("", "WE"), "month": ("", "M"), "year": ("", "Y"),
-    "decade": ("", "DE"), "century": ("", "CE"), "quarter": ("", "Q"),
-}  # fmt: skip
+    "second": ("T", "S"),
+    "minute": ("T", "M"),
+    "hour": ("T", "H"),
+    "day": ("", "D"),
+    "week": ("", "W"),
+    "weekend": ("", "WE"),
+    "month": ("", "M"),
+    "year": ("", "Y"),
+    "decade": ("", "DE"),
+    "century": ("", "CE"),
+    "quarter": ("", "Q"),
+}
 SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
 PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
-            "4th": 4, "last": 4}  # fmt: skip
-MODS = {"early": "START", "mid": "MID", "late": "END", "the end of": "END",
-        "the beginning of": "START", "the start of": "START", "the middle of": "MID"}  # fmt: skip
+ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "last": 4,
+}
+MODS = {
+    "early": "START",
+    "mid": "MID",
+    "late": "END",
+    "the end of": "END",
+    "the beginning of": "START",
+    "the start of": "START",
+    "the middle of": "MID",
+}
 
 _NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")"
 _NUM_WORDS = _NUM + r"(?:[- ](?:" + "|".join(k for k in NUMBERS if k not in {"a", "an"}) + r"))?"
 _UNIT = r"(second|minute|hour|day|week|weekend|month|year|decade|century|quarter)s?"
-_MON = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
-    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"  # fmt: skip
+_MON = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _WD = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?"
 
 
@@ -75,7 +139,10 @@ def parse_number(word: str) -> float | None:
     for part in re.split(r"[- ]", word):
         if part not in NUMBERS:
             return None
-        total = total * 100 if NUMBERS[part] == 100 else total + NUMBERS[part]
+        if NUMBERS[part] == 100:
+            total = (total or 1) * 100
+        else:
+            total += NUMBERS[part]
     return total
 
 
@@ -164,14 +231,20 @@ def rule(pattern: str) -> Callable[[Rule], Rule]:
     return register
 
 
-def _relative(ref: dt.date | None, make: Callable[[dt.date], str], kind: TimexType = "DATE",
-              mod: str | None = None) -> Normalised:  # fmt: skip
+def _relative(
+    ref: dt.date | None,
+    make: Callable[[dt.date], str],
+    kind: TimexType = "DATE",
+    mod: str | None = None,
+) -> Normalised:
     """A value that needs the reference date: unresolved (None) without one."""
     return Normalised(kind, make(ref) if ref is not None else None, mod)
 
 
-@rule(r"(?:right )?now|currently|at present|at the moment|(?:the )?present|these days|nowadays"
-      r"|at this (?:time|point)|(?:the )?current(?:ly)?")  # fmt: skip
+@rule(
+    r"(?:right )?now|currently|at present|at the moment|(?:the )?present|these days|nowadays"
+    r"|at this (?:time|point)|(?:the )?current(?:ly)?"
+)
 def _present(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
     return Normalised("DATE", "PRESENT_REF")
 
@@ -206,9 +279,7 @@ def _deictic_day(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normali
     elif word == "last":
         return None
     suffix = ""
-    if word == "tonight":
-        suffix = "TNI"
-    elif part:
+    if part:
         suffix = "T" + PARTS_OF_DAY[part]
     kind: TimexType = "TIME" if suffix else "DATE"
     return _relative(ref, lambda r: (r + dt.timedelta(days=offset)).isoformat() + suffix, kind)
@@ -225,11 +296,25 @@ def _weekday(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
         modifier, modifier
     )
     weekday = WEEKDAYS.index(m.group(2))
-    suffix = "T" + PARTS_OF_DAY[m.group(3)] if m.group(3) else ""
-    kind: TimexType = "TIME" if suffix else "DATE"
-    return _relative(
-        ref, lambda r: weekday_date(r, weekday, tense, modifier).isoformat() + suffix, kind
-    )
+    return _relative(ref, lambda r: weekday_date(r, weekday, tense, modifier).isoformat())
+
+
+@rule(
+    r"(?:at |around |about )?(\d{1,2})(?::(\d{2}))? ?([ap])\.?m\.?(?: [a-z]{3})?,? "
+    r"(?:(yesterday|today|tomorrow)|(?:(this|last|next) )?" + _WD + r")"
+)
+def _clock_day(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    hour, minute = int(m.group(1)) % 12, int(m.group(2) or 0)
+    hour += 12 if m.group(3) == "p" else 0
+
+    def make(r: dt.date) -> str:
+        if m.group(4):
+            day = r + dt.timedelta(days={"yesterday": -1, "tomorrow": 1}.get(m.group(4), 0))
+        else:
+            day = weekday_date(r, WEEKDAYS.index(m.group(6)), tense, m.group(5) or "")
+        return f"{day.isoformat()}T{hour:02d}:{minute:02d}"
+
+    return _relative(ref, make, "TIME")
 
 
 @rule(r"(\d{4})-(\d{2})-(\d{2})(?:t(\d{2}):(\d{2}))?")
@@ -298,9 +383,11 @@ def _day_month(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalise
     return Normalised("DATE", f"{year:04d}-{month:02d}-{int(m.group(1)):02d}")
 
 
-@rule(r"(?:(early|mid|late|the end of|the beginning of|the start of|the middle of)[- ])?"
-      r"(?:(?:the )?(?:fiscal |calendar |model |school )?(?:year )?)?(\d{4})"
-      r"(?:-(\d{2}|\d{4}))?")  # fmt: skip
+@rule(
+    r"(?:(early|mid|late|the end of|the beginning of|the start of|the middle of)[- ])?"
+    r"(?:(?:the )?(?:fiscal |calendar |model |school )?(?:year )?)?(\d{4})"
+    r"(?:-(\d{2}|\d{4}))?"
+)
 def _year(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
     year = int(m.group(2))
     if not 1000 <= year <= 2200:
@@ -313,8 +400,16 @@ def _year(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | N
     r"fifties|sixties|seventies|eighties|nineties))'?s"
 )
 def _decade(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
-    words = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6,
-             "seventies": 7, "eighties": 8, "nineties": 9}  # fmt: skip
+    words = {
+        "twenties": 2,
+        "thirties": 3,
+        "forties": 4,
+        "fifties": 5,
+        "sixties": 6,
+        "seventies": 7,
+        "eighties": 8,
+        "nineties": 9,
+    }
     mod = MODS.get(m.group(1) or "")
     if m.group(2):
         return Normalised("DATE", m.group(2) + m.group(3), mod)
@@ -394,8 +489,14 @@ def _this_unit(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalise
     modifier, unit = m.group(1), m.group(2)
     if modifier in {"the same", "that"}:
         return None
-    offset = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1,
-              "the following": 1}.get(modifier, 0)  # fmt: skip
+    offset = {
+        "last": -1,
+        "past": -1,
+        "previous": -1,
+        "next": 1,
+        "coming": 1,
+        "the following": 1,
+    }.get(modifier, 0)
     if modifier == "past" and unit in {"week", "month", "year", "decade"}:
         return Normalised("DURATION", duration(1, unit))
 
@@ -452,7 +553,7 @@ def _ago(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | No
     return _relative(ref, make)
 
 
-@rule(r"(?:the )?(?:full |calendar |current )?year")
+@rule(r"(?:the )?(?:full |calendar |current )year")
 def _the_year(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
     return _relative(ref, lambda r: f"{r.year:04d}")
 
@@ -461,7 +562,7 @@ def _the_year(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised
     r"(?:(?:about|some|nearly|almost|roughly|approximately|more than|less than|over|just|only|"
     r"at least|up to|the|a|an|another|the (?:past|last|next|previous|first|final|coming|"
     r"following|latest|remaining)|(?:the )?(?:first|last|past|next|previous)|all|each|"
-    r"another|those|these|full|entire|whole) )*"  # fmt: skip
+    r"another|those|these|full|entire|whole) )*"
     r"(" + _NUM_WORDS + r"|several|a few|few|many|a couple of|couple of|some)?[- ]?"
     r"(?:and a half )?(?:full |more |consecutive |straight |long |calendar |business |"
     r"successive |fiscal |trading )?" + _UNIT + r"(?:-long|-old| long| running| old)?"
@@ -491,9 +592,16 @@ def _duration(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised
 )
 def _set(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
     text = m.group(1)
-    for word, value in (("hour", "PT1H"), ("night", "P1D"), ("day", "P1D"), ("week", "P1W"),
-                        ("month", "P1M"), ("quarter", "P3M"), ("year", "P1Y"),
-                        ("annual", "P1Y")):  # fmt: skip
+    for word, value in (
+        ("hour", "PT1H"),
+        ("night", "P1D"),
+        ("day", "P1D"),
+        ("week", "P1W"),
+        ("month", "P1M"),
+        ("quarter", "P3M"),
+        ("year", "P1Y"),
+        ("annual", "P1Y"),
+    ):
         if word in text:
             if "other" in text:
                 value = value.replace("1", "2")
@@ -524,15 +632,23 @@ def _bare_unit(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalise
     return None
 
 
-_FORMATS = {"year": "%Y", "month": "%Y-%m", "week": "%G-W%V", "day": "%Y-%m-%d",
-            "time": "%Y-%m-%dT%H:%M"}  # fmt: skip
+_FORMATS = {
+    "year": "%Y",
+    "month": "%Y-%m",
+    "week": "%G-W%V",
+    "day": "%Y-%m-%d",
+    "time": "%Y-%m-%dT%H:%M",
+}
 
 
 @lru_cache(maxsize=64)
 def _parser(base: dt.date, prefer: str) -> DateDataParser:
     """One dateparser per (reference date, direction): building them is the slow part."""
-    settings = {"RELATIVE_BASE": dt.datetime.combine(base, dt.time()),
-                "PREFER_DATES_FROM": prefer, "RETURN_AS_TIMEZONE_AWARE": False}  # fmt: skip
+    settings = {
+        "RELATIVE_BASE": dt.datetime.combine(base, dt.time()),
+        "PREFER_DATES_FROM": prefer,
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
     return DateDataParser(languages=["en"], settings=settings)
 
 
@@ -556,8 +672,10 @@ def _fallback(text: str, ref: dt.date | None, tense: Tense) -> Normalised | None
     return Normalised(kind, data.date_obj.strftime(_FORMATS.get(period, "%Y-%m-%d")))
 
 
-_YEAR_BACK = re.compile(r"(?:a|one) year (?:ago|earlier|before)|last year|the year-(?:ago|earlier)"
-                        r" (?:period|quarter)|year-(?:ago|earlier)")  # fmt: skip
+_YEAR_BACK = re.compile(
+    r"(?:a|one) year (?:ago|earlier|before)|last year|the year-(?:ago|earlier)"
+    r" (?:period|quarter)|year-(?:ago|earlier)"
+)
 
 
 def normalise(

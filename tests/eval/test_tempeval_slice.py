@@ -1,0 +1,42 @@
+"""A fast slice of the TempEval-3 scorer, so CI notices a drop in date quality."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from storyrecords.evaluation import tempeval
+
+pytestmark = [pytest.mark.eval, pytest.mark.slow]
+
+
+def _corpus() -> Path:
+    directory = tempeval.DEFAULT_DIR
+    if not directory.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"TempEval-3 missing at {directory} (CI=true never skips)")
+        pytest.skip(f"TempEval-3 not found at {directory}; it lives in ../shared/eval/tempeval3")
+    return directory
+
+
+def test_reads_timeml_with_gold_offsets() -> None:
+    path = tempeval.tml_files(_corpus())[0]
+    doc = tempeval.read_tml(path)
+    assert doc.dct and doc.gold
+    for timex in doc.gold:
+        assert doc.text[timex.start : timex.end] == timex.text
+
+
+def test_tempeval_slice_scores_above_floor() -> None:
+    result = tempeval.run(_corpus(), limit=5)
+    assert result["documents"] == 5
+    assert result["all"]["relaxed"]["f1"] >= 75
+    assert result["all"]["value"]["f1"] >= 55
+    assert "| all TIMEX3 |" in tempeval.format_report(result)
+
+
+def test_week_and_decade_spellings_compare_equal() -> None:
+    assert tempeval.canonical_value("2000-W7") == tempeval.canonical_value("2000-W07")
+    assert tempeval.canonical_value("199X") == tempeval.canonical_value("199")
