@@ -125,6 +125,65 @@ def demo(ctx: click.Context, samples: Path) -> None:
 
 
 @main.command()
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.option("--published-at", default=None, help="Publication date (YYYY-MM-DD or ISO time).")
+@click.option("--title", default=None, help="Article title.")
+@click.option("--source-name", "source_name", default=None, help="Who published it.")
+def extract(
+    source: Any, published_at: str | None, title: str | None, source_name: str | None
+) -> None:
+    """Print the article record the indexer would store for FILE (or - for stdin), as JSON.
+
+    Nothing is stored. The output has the schema of the API's article resource.
+    """
+    import marshmallow as ma
+
+    from storyrecords.api.articles.resources import to_input
+    from storyrecords.api.articles.schemas import ArticleInSchema, ArticleSchema
+    from storyrecords.api.services import pipeline_extractor
+    from storyrecords.indexer.ingest import build_article
+
+    fields = {"text": source.read(), "title": title, "published_at": published_at,
+              "source": source_name}
+    try:
+        item = to_input(ArticleInSchema().load({k: v for k, v in fields.items() if v}))
+    except ma.ValidationError as exc:
+        raise click.ClickException(f"invalid input: {json.dumps(exc.messages)}") from exc
+    run_extract, version = pipeline_extractor()
+    article = build_article(item, run_extract(item), version)
+    click.echo(json.dumps(ArticleSchema().dump(article.to_dict()), indent=2, ensure_ascii=False))
+
+
+SCORERS = {
+    "samples": "storyrecords.evaluation.samples",
+    "tempeval": "storyrecords.evaluation.tempeval",
+    "ecbplus": "storyrecords.evaluation.ecbplus",
+    "rams": "storyrecords.evaluation.rams",
+    "ecbplus-events": "storyrecords.evaluation.ecbplus_events",
+    "meantime-events": "storyrecords.evaluation.meantime_events",
+}
+
+
+@main.command(name="eval")
+@click.argument("corpus", type=click.Choice(sorted(SCORERS)))
+@click.option("--eval-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Corpus folder (default: under ../shared).")
+@click.option("--limit", type=int, default=None, help="Score only the first N documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+def evaluate(corpus: str, eval_dir: Path | None, limit: int | None, as_json: bool) -> None:
+    """Score extraction or event merging on a public corpus and print the report."""
+    import importlib
+
+    module = importlib.import_module(SCORERS[corpus])
+    folder = eval_dir or module.DEFAULT_DIR
+    if not Path(folder).exists():
+        raise click.ClickException(f"{folder} not found; pass --eval-dir")
+    result = module.run(Path(folder), limit=limit)
+    click.echo(json.dumps(result, indent=2, default=str) if as_json
+               else module.format_report(result))
+
+
+@main.command()
 @click.option("--check", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Exit 1 if this file differs from the generated contract.")
 def openapi(check: Path | None) -> None:

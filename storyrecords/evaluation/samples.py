@@ -140,6 +140,66 @@ SECTIONS: dict[str, SectionScorer] = {
 }
 
 
+def score_demands(expected: Mapping[str, Any], got: Mapping[str, Extraction]) -> list[Check]:
+    """Claimant, addressee, stance and action key words of every expected demand."""
+    from storyrecords.evaluation.demands_samples import score_samples
+
+    result = score_samples(dict(got), dict(expected))
+    return [
+        Check("demands", f"{item['item']} in {item['article']}", item["found"], item["detail"])
+        for item in result["items"]
+    ]
+
+
+def score_event(expected: Mapping[str, Any], got: Mapping[str, Extraction]) -> list[Check]:
+    """The two articles make one event with the expected venue, date, related and conflicts."""
+    from storyrecords.indexer.events import similarity
+    from storyrecords.indexer.events.merge import merge_event
+    from storyrecords.indexer.ingest import build_article
+    from storyrecords.indexer.models import ArticleInput
+
+    spec = expected["event"]
+    articles = [
+        build_article(
+            ArticleInput(text=got[name].text, source=meta.get("source"),
+                         published_at=meta.get("published_at")),
+            got[name],
+            "samples",
+        )
+        for name, meta in expected["articles"].items()
+    ]
+    first, *rest = [similarity.signature(a) for a in articles]
+    event_sig, joined = first, True
+    for sig in rest:
+        joined &= similarity.choose(sig, [("event", event_sig)]) == "event"
+        event_sig = similarity.combine(event_sig, sig)
+    event = merge_event("event", articles, first_seen="", last_updated="")
+    checks = [
+        Check("event", f"{spec['articles']} articles in one event", joined),
+        Check("event", f"date {spec['date']}", event.date is not None
+              and event.date.value == spec["date"]),
+        Check("event", f"venue {spec['venue']}", event.venue is not None
+              and event.venue.name == spec["venue"]),
+    ]
+    checks += [
+        Check("event", f"title mentions {word}", word in event.title)
+        for word in spec["title_mentions"]
+    ]
+    for rel in spec["related"]:
+        found = [
+            h for h in event.related
+            if h.venue == rel["venue"]
+            and all(w.lower() in (h.what or "").lower() for w in rel["what_key_words"])
+        ]
+        checks.append(Check("event", f"related {rel['venue']}", bool(found),
+                            "" if found else str([(h.venue, h.what) for h in event.related])))
+    for conflict in spec["conflicts"]:
+        wanted = set(conflict["values"])
+        found = any(wanted <= {v.value for v in c.values} for c in event.conflicts)
+        checks.append(Check("event", f"conflict: {conflict['about']}", found))
+    return checks
+
+
 def extract_samples(sample_dir: Path, pipeline: Pipeline | None = None) -> dict[str, Extraction]:
     """Run the pipeline over every article listed in the expected file."""
     expected = load_expected(sample_dir)
@@ -160,7 +220,8 @@ def load_expected(sample_dir: Path) -> dict[str, Any]:
 def score(expected: Mapping[str, Any], got: Mapping[str, Extraction]) -> list[Check]:
     """All checks of all sections, the built-in ones first."""
     checks: list[Check] = []
-    for scorer in [*SECTIONS.values(), *_EXTRA_SECTIONS.values()]:
+    sections = [*SECTIONS.values(), score_demands, score_event, *_EXTRA_SECTIONS.values()]
+    for scorer in sections:
         checks.extend(scorer(expected, got))
     return checks
 
