@@ -86,7 +86,7 @@ def _describe(errors: dict[str, Any]) -> str:
         for name, messages in fields.items():
             text = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
             parts.append(f"{name}: {text}")
-    return ". ".join(parts) or "the request is invalid"
+    return "; ".join(parts) or "the request is invalid"
 
 
 def handle_http_exception(error: HTTPException) -> Response:
