@@ -111,10 +111,14 @@ class EmbeddedStore(Store):
             self._conn = sqlite3.connect(
                 self.path, check_same_thread=False, isolation_level=None, timeout=30
             )
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.executescript(SCHEMA)
+            # Switching a fresh file to WAL can fail with "database is locked" at once (no busy
+            # wait) when several processes open it together: take turns setting it up.
+            with open(self.path.with_name(self.path.name + ".init.lock"), "a+b") as init:
+                fcntl.flock(init, fcntl.LOCK_EX)
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA foreign_keys=ON")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                self._conn.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise StoreUnavailable(f"cannot open the embedded store at {self.path}: {exc}") from exc
         self._lock = threading.RLock()

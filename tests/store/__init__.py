@@ -1,0 +1,1 @@
+"""One Store contract suite, run against every backend (see ``contract.py``)."""

@@ -1,0 +1,79 @@
+"""The Store contract on a real Elasticsearch (``STORYRECORDS_TEST_ELASTICSEARCH_URL``).
+
+Each test gets its own index prefix and removes its indices afterwards, so tests never see
+each other's articles and a shared server stays clean.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from elasticsearch import Elasticsearch, TransportError
+
+from storyrecords.indexer.store.base import Store
+from storyrecords.indexer.store.elasticsearch import ElasticsearchStore
+from tests.conftest import in_ci
+from tests.store.contract import StoreContract, StoreFactory
+from tests.store.events_contract import EventStoreContract
+
+URL_VARIABLE = "STORYRECORDS_TEST_ELASTICSEARCH_URL"
+
+pytestmark = pytest.mark.elasticsearch
+
+
+@pytest.fixture(scope="session")
+def es_url() -> str:
+    """The server to test against; missing is a skip locally and a failure under CI."""
+    url = os.environ.get(URL_VARIABLE)
+    if not url:
+        why = (
+            f"{URL_VARIABLE} is not set, so the Elasticsearch contract tests cannot run; "
+            "start one with `scripts/elasticsearch.sh start` and export its URL"
+        )
+        if in_ci():
+            pytest.fail(f"CI=true requires the Elasticsearch tests to run: {why}", pytrace=False)
+        pytest.skip(why)
+    return url
+
+
+@pytest.fixture(scope="session")
+def es_client(es_url: str) -> Iterator[Elasticsearch]:
+    """A plain client for checking the server is there and for cleaning up test indices."""
+    client = Elasticsearch(es_url, request_timeout=30)
+    try:
+        client.cluster.health(wait_for_status="yellow", timeout="30s")
+    except TransportError as exc:
+        pytest.fail(f"{URL_VARIABLE}={es_url} does not answer: {exc}", pytrace=False)
+    yield client
+    client.close()
+
+
+class TestElasticsearchStore(StoreContract, EventStoreContract):
+    @pytest.fixture(autouse=True)
+    def _needs_server(self, es_client: Elasticsearch) -> None:
+        """Every test here skips (or fails under CI) together when there is no server."""
+
+    @pytest.fixture
+    def store_factory(self, es_url: str, es_client: Elasticsearch) -> Iterator[StoreFactory]:
+        prefix = f"storyrecords-test-{uuid.uuid4().hex[:12]}"
+
+        def open_store() -> Store:
+            return ElasticsearchStore(es_url, index=prefix)
+
+        yield open_store
+        # Explicit names: wildcard deletes are refused where action.destructive_requires_name
+        # is on (the default).
+        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
+        if names:
+            es_client.indices.delete(index=",".join(names))
+
+    @pytest.fixture
+    def unreachable_store(self) -> StoreFactory:
+        def open_store() -> Store:
+            # Port 9 (discard) has no server: every request fails to connect.
+            return ElasticsearchStore("http://127.0.0.1:9", index="unreachable", timeout=2)
+
+        return open_store

@@ -1,0 +1,33 @@
+"""The Store contract on the embedded SQLite backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storyrecords.indexer.store.base import Store
+from storyrecords.indexer.store.embedded import EmbeddedStore
+from tests.store.contract import StoreContract, StoreFactory
+from tests.store.events_contract import EventStoreContract
+
+
+class TestEmbeddedStore(StoreContract, EventStoreContract):
+    @pytest.fixture
+    def store_factory(self, tmp_path: Path) -> StoreFactory:
+        def open_store() -> Store:
+            return EmbeddedStore(tmp_path / "data" / "store.sqlite3")
+
+        return open_store
+
+    @pytest.fixture
+    def unreachable_store(self, tmp_path: Path) -> Iterator[StoreFactory]:
+        # A regular file where the data directory should be: nothing can be created under it.
+        blocker = tmp_path / "not-a-directory"
+        blocker.write_text("")
+
+        def open_store() -> Store:
+            return EmbeddedStore(blocker / "store.sqlite3")
+
+        yield open_store
