@@ -12,10 +12,10 @@ from flask_smorest.utils import prepare_response
 from storyrecords import __version__
 from storyrecords.api import docs, errors, health, services
 from storyrecords.api.articles.resources import blp as articles_blp
-from storyrecords.api.events.resources import blp as events_blp
 from storyrecords.api.articles.schemas import ArticleIdConverter, article_id_param
 from storyrecords.api.config import Settings
 from storyrecords.api.errors import PROBLEM_JSON, ProblemSchema, limit_url_length
+from storyrecords.api.events.resources import blp as events_blp
 from storyrecords.indexer.ingest import Extractor
 from storyrecords.indexer.store.base import Store
 

@@ -186,13 +186,13 @@ def score_event(expected: Mapping[str, Any], got: Mapping[str, Extraction]) -> l
         for word in spec["title_mentions"]
     ]
     for rel in spec["related"]:
-        found = [
+        related = [
             h for h in event.related
             if h.venue == rel["venue"]
             and all(w.lower() in (h.what or "").lower() for w in rel["what_key_words"])
         ]
-        checks.append(Check("event", f"related {rel['venue']}", bool(found),
-                            "" if found else str([(h.venue, h.what) for h in event.related])))
+        checks.append(Check("event", f"related {rel['venue']}", bool(related),
+                            "" if related else str([(h.venue, h.what) for h in event.related])))
     for conflict in spec["conflicts"]:
         wanted = set(conflict["values"])
         found = any(wanted <= {v.value for v in c.values} for c in event.conflicts)

@@ -57,25 +57,37 @@ def weight(token: str) -> float:
     return max(0.0, min(MAX_WEIGHT, COMMON_ZIPF - zipf))
 
 
+NAME_BOOST = 2.0
+"""Extra counts for a capitalised word inside a sentence: who and where tell twins apart."""
+
+
 def tokens(text: str) -> list[str]:
     """Word and number tokens in text order, case kept (stemming happens in :func:`counts`)."""
     return _TOKEN.findall(text)
 
 
-def counts(text: str) -> tuple[Counter[str], dict[str, Counter[str]]]:
-    """Stem counts and, per stem, the surface forms seen (for full-text retrieval queries)."""
-    stems: Counter[str] = Counter()
+def _is_name(text: str, match: re.Match[str]) -> bool:
+    if not match.group()[0].isupper():
+        return False
+    before = text[max(0, match.start() - 6): match.start()].rstrip(" \t\"'(\u201c")
+    return bool(before) and before[-1] not in ".!?:\n"
+
+
+def counts(text: str) -> tuple[dict[str, float], dict[str, Counter[str]]]:
+    """Stem counts (names boosted) and, per stem, the surface forms seen (for retrieval)."""
+    stems: dict[str, float] = {}
     surfaces: dict[str, Counter[str]] = {}
-    for token in tokens(text):
+    for match in _TOKEN.finditer(text):
+        token = match.group()
         key = stem(token)
         if not key:
             continue
-        stems[key] += 1
+        stems[key] = stems.get(key, 0.0) + 1.0 + (NAME_BOOST if _is_name(text, match) else 0.0)
         surfaces.setdefault(key, Counter())[token.lower().replace(_APOSTROPHE, "'")] += 1
     return stems, surfaces
 
 
-def vector(stems: Counter[str], surfaces: dict[str, Counter[str]]) -> dict[str, float]:
+def vector(stems: dict[str, float], surfaces: dict[str, Counter[str]]) -> dict[str, float]:
     """Sublinear tf times background rarity (of the stem's commonest surface form: a real word)."""
     out: dict[str, float] = {}
     for key, tf in stems.items():

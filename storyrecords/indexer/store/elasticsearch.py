@@ -32,7 +32,7 @@ from storyrecords.indexer.store.query import (
     check_cursor,
     encode_cursor,
 )
-from storyrecords.indexer.store.query import _words as query_words  # one definition of "word"
+from storyrecords.indexer.store.query import words as query_words
 from storyrecords.indexer.timefmt import day_after, day_start, iso_to_us, utc_iso
 
 T = TypeVar("T")

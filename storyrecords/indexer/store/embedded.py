@@ -28,7 +28,7 @@ from storyrecords.indexer.store.query import (
     check_cursor,
     encode_cursor,
 )
-from storyrecords.indexer.store.query import _words as _words_of
+from storyrecords.indexer.store.query import words as _words_of
 from storyrecords.indexer.timefmt import day_after, day_start, iso_to_us, utc_iso
 
 SCHEMA = """
@@ -442,7 +442,7 @@ def _matching(
         sql = f"SELECT a.rowid AS rowid, 0.0 AS score FROM {table.rows} a WHERE 1 = 1"
     sql += f" AND {table.live} AND a.indexed_us <= ?"
     params.append(snapshot)
-    if query.event_id is not None:
+    if query.event_id is not None and table is ARTICLES:
         sql += " AND a.event_id = ?"
         params.append(query.event_id)
     if query.date_from:

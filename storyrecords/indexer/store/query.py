@@ -20,7 +20,9 @@ from storyrecords.indexer.errors import InvalidQuery
 #: Facet fields, in the order responses list them. Each is also a filter parameter.
 FACETS: tuple[str, ...] = ("party", "venue", "place", "source", "month", "demand_by", "demand_of")
 #: Facets of merged events.
-EVENT_FACETS: tuple[str, ...] = ("party", "venue", "source", "month", "demand_by", "demand_of", "type")
+EVENT_FACETS: tuple[str, ...] = (
+    "party", "venue", "source", "month", "demand_by", "demand_of", "type",
+)  # fmt: skip
 
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
@@ -124,15 +126,16 @@ def parse_text_query(q: str) -> list[Term]:
     parts = q.split('"')
     for i, part in enumerate(parts):
         inside_quotes = i % 2 == 1 and i < len(parts) - 1
-        words = _words(part)
-        if inside_quotes and len(words) > 1:
-            terms.append(Term(" ".join(words), phrase=True))
+        found = words(part)
+        if inside_quotes and len(found) > 1:
+            terms.append(Term(" ".join(found), phrase=True))
         else:
-            terms.extend(Term(w, phrase=False) for w in words)
+            terms.extend(Term(w, phrase=False) for w in found)
     return terms[:32]
 
 
-def _words(text: str) -> list[str]:
+def words(text: str) -> list[str]:
+    """Lower-case alphanumeric words: the one definition both backends index and query by."""
     cleaned = "".join(ch if ch.isalnum() else " " for ch in text)
     return [w.lower() for w in cleaned.split() if w]
 

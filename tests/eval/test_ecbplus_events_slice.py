@@ -1,0 +1,30 @@
+"""A fast slice of the ECB+ event-clustering scorer (two topics), so CI notices a merging drop."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from storyrecords.evaluation import ecbplus_events
+
+pytestmark = [pytest.mark.eval, pytest.mark.slow]
+
+EVAL_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
+TOPICS = ("1", "3")
+B3_FLOOR = 0.80
+"""Measured 0.901 on topics 1 and 3 (59 documents) at the shipped THRESHOLD, minus a margin."""
+
+
+def test_ecbplus_event_slice_scores_above_floor() -> None:
+    directory = EVAL_DIR / "ecbplus"
+    if not (directory / "docs").is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"ECB+ missing at {directory} (CI=true never skips)")
+        pytest.skip(f"ECB+ not found at {directory}; it lives in ../shared/eval/ecbplus")
+    result = ecbplus_events.run(directory, topics=TOPICS, sweep=())
+    assert result["gold_clusters"] == 2 * len(TOPICS)
+    assert result["cross_topic_clusters"] == 0
+    assert result["b3"]["f1"] >= B3_FLOOR
+    assert "| B³ |" in ecbplus_events.format_report(result)
