@@ -18,6 +18,7 @@ from storyrecords.indexer.store.elasticsearch import ElasticsearchStore
 from tests.conftest import in_ci
 from tests.store.contract import StoreContract, StoreFactory
 from tests.store.events_contract import EventStoreContract
+from tests.store.rebuild_contract import RebuildContract
 
 URL_VARIABLE = "STORYRECORDS_TEST_ELASTICSEARCH_URL"
 
@@ -51,7 +52,7 @@ def es_client(es_url: str) -> Iterator[Elasticsearch]:
     client.close()
 
 
-class TestElasticsearchStore(StoreContract, EventStoreContract):
+class TestElasticsearchStore(StoreContract, EventStoreContract, RebuildContract):
     @pytest.fixture(autouse=True)
     def _needs_server(self, es_client: Elasticsearch) -> None:
         """Every test here skips (or fails under CI) together when there is no server."""

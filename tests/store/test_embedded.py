@@ -11,9 +11,10 @@ from storyrecords.indexer.store.base import Store
 from storyrecords.indexer.store.embedded import EmbeddedStore
 from tests.store.contract import StoreContract, StoreFactory
 from tests.store.events_contract import EventStoreContract
+from tests.store.rebuild_contract import RebuildContract
 
 
-class TestEmbeddedStore(StoreContract, EventStoreContract):
+class TestEmbeddedStore(StoreContract, EventStoreContract, RebuildContract):
     @pytest.fixture
     def store_factory(self, tmp_path: Path) -> StoreFactory:
         def open_store() -> Store:

@@ -99,5 +99,22 @@ class Store(abc.ABC):
     def search_events(self, query: SearchQuery) -> SearchPage:
         """One page of matching live events with facet counts and the next cursor."""
 
+    # -- rebuilds -------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def begin_rebuild(self) -> Store:
+        """An empty store beside this one, not yet live, to rebuild everything into."""
+
+    @abc.abstractmethod
+    def activate(self, rebuilt: Store) -> Store:
+        """Make ``rebuilt`` live under this store's names, atomically for every reader.
+
+        Returns a handle on the retired data, to catch up from and then :meth:`drop`.
+        """
+
+    @abc.abstractmethod
+    def drop(self) -> None:
+        """Delete a retired store's data (never the live one's)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to free
         """Release connections and files."""

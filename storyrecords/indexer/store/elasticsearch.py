@@ -33,7 +33,7 @@ from storyrecords.indexer.store.query import (
     encode_cursor,
 )
 from storyrecords.indexer.store.query import words as query_words
-from storyrecords.indexer.timefmt import day_after, day_start, iso_to_us, utc_iso
+from storyrecords.indexer.timefmt import day_after, day_start, iso_to_us, now_iso, utc_iso
 
 T = TypeVar("T")
 
@@ -521,6 +521,55 @@ class ElasticsearchStore(Store):
         live = [{"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}]
         page, docs = self._search("events", query, live)
         return _with_hits(page, [Event.from_dict(d) for d in docs])
+
+    # -- rebuilds -------------------------------------------------------------------------
+
+    def begin_rebuild(self) -> ElasticsearchStore:
+        """A store under a stamped prefix; its indices become the live ones on activation."""
+        stamp = now_iso().lower().replace(":", "").replace("-", "").replace(".", "")
+        return ElasticsearchStore(self.url, f"{self.prefix}-rebuild-{stamp}")
+
+    def activate(self, rebuilt: Store) -> ElasticsearchStore:
+        """Swap every alias to the rebuilt indices in one atomic ``_aliases`` request.
+
+        The retired indices keep a stamped alias so the caller can catch up from them.
+        """
+        if not isinstance(rebuilt, ElasticsearchStore):
+            raise ValueError("can only activate an Elasticsearch rebuild")
+        retired_prefix = rebuilt.prefix.replace("-rebuild-", "-retired-", 1)
+        actions: list[dict[str, Any]] = []
+        with self._errors("swap the aliases to the rebuilt indices"):
+            for collection in ("articles", "events"):
+                self._ensure(collection)
+                rebuilt._ensure(collection)
+                live = mapping.alias_name(self.prefix, collection)
+                new_alias = mapping.alias_name(rebuilt.prefix, collection)
+                old_indices = list(self._client.indices.get_alias(name=live).body)
+                (new_index,) = list(self._client.indices.get_alias(name=new_alias).body)
+                retired_alias = mapping.alias_name(retired_prefix, collection)
+                for old in old_indices:
+                    actions.append({"remove": {"index": old, "alias": live}})
+                    actions.append({"add": {"index": old, "alias": retired_alias}})
+                actions.append({"add": {"index": new_index, "alias": live}})
+                actions.append({"remove": {"index": new_index, "alias": new_alias}})
+            self._client.indices.update_aliases(actions=actions)
+            self._client.indices.delete(
+                index=mapping.index_name(rebuilt.prefix, "locks"), ignore_unavailable=True
+            )
+        rebuilt.close()
+        return ElasticsearchStore(self.url, retired_prefix)
+
+    def drop(self) -> None:
+        """Delete the indices behind this store's aliases (refused for live ones)."""
+        if "-retired-" not in self.prefix:
+            raise ValueError(f"{self.prefix} is not a retired store; refusing to drop it")
+        with self._errors("drop retired indices"):
+            for collection in ("articles", "events", "locks"):
+                alias = mapping.alias_name(self.prefix, collection)
+                if self._client.indices.exists_alias(name=alias):
+                    for index in self._client.indices.get_alias(name=alias).body:
+                        self._client.indices.delete(index=index)
+        self.close()
 
     def close(self) -> None:
         self._client.close()

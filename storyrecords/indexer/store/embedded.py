@@ -29,7 +29,7 @@ from storyrecords.indexer.store.query import (
     encode_cursor,
 )
 from storyrecords.indexer.store.query import words as _words_of
-from storyrecords.indexer.timefmt import day_after, day_start, iso_to_us, utc_iso
+from storyrecords.indexer.timefmt import day_after, day_start, iso_to_us, now_iso, utc_iso
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -104,30 +104,77 @@ _SORTS: dict[str, tuple[str, str, str]] = {
 class EmbeddedStore(Store):
     """SQLite in WAL mode; one connection guarded by a lock, so threads can share the store."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, follow: bool = True) -> None:
+        """Open the store whose home is ``path``.
+
+        A rebuild writes a new generation file and points ``<path>.current`` at it; with
+        ``follow`` (the default) every operation notices the switch and moves over, so all
+        processes serving the store change generation together and no write lands in a
+        retired file.
+        """
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                self.path, check_same_thread=False, isolation_level=None, timeout=30
-            )
-            # Switching a fresh file to WAL can fail with "database is locked" at once (no busy
-            # wait) when several processes open it together: take turns setting it up.
-            with open(self.path.with_name(self.path.name + ".init.lock"), "a+b") as init:
-                fcntl.flock(init, fcntl.LOCK_EX)
-                self._conn.execute("PRAGMA journal_mode=WAL")
-                self._conn.execute("PRAGMA foreign_keys=ON")
-                self._conn.execute("PRAGMA synchronous=NORMAL")
-                self._conn.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreUnavailable(f"cannot open the embedded store at {self.path}: {exc}") from exc
+        self._pointer = self.path.with_name(self.path.name + ".current")
+        self._follow_pointer = follow
         self._lock = threading.RLock()
         self._assign_lock = threading.Lock()
         self._lock_path = self.path.with_name(self.path.name + ".assign.lock")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot open the embedded store at {self.path}: {exc}") from exc
+        self._seen = self._pointer_state()
+        self.file = self._active_file()
+        self._conn = self._connect(self.file)
+
+    def _pointer_state(self) -> tuple[int, int] | None:
+        if not self._follow_pointer:
+            return None
+        try:
+            st = self._pointer.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns)
+
+    def _active_file(self) -> Path:
+        if self._follow_pointer and self._pointer.exists():
+            return self.path.with_name(self._pointer.read_text(encoding="utf-8").strip())
+        return self.path
+
+    def _connect(self, file: Path) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(file, check_same_thread=False, isolation_level=None, timeout=30)
+            # Switching a fresh file to WAL can fail with "database is locked" at once (no busy
+            # wait) when several processes open it together: take turns setting it up.
+            with open(file.with_name(file.name + ".init.lock"), "a+b") as init:
+                fcntl.flock(init, fcntl.LOCK_EX)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreUnavailable(f"cannot open the embedded store at {file}: {exc}") from exc
+        return conn
+
+    def _follow(self) -> None:
+        """Move to the live generation if a rebuild switched it (one stat per operation)."""
+        state = self._pointer_state()
+        if state == self._seen:
+            return
+        with self._lock:
+            state = self._pointer_state()
+            if state == self._seen:
+                return
+            file = self._active_file()
+            if file != self.file:
+                new = self._connect(file)
+                self._conn.close()
+                self._conn, self.file = new, file
+            self._seen = state
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that takes the database lock up front (no lost updates)."""
+        self._follow()
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -142,6 +189,7 @@ class EmbeddedStore(Store):
                 self._conn.execute("COMMIT")
 
     def _read(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        self._follow()
         with self._lock:
             try:
                 cur = self._conn.execute(sql, params)
@@ -409,6 +457,40 @@ class EmbeddedStore(Store):
     def search_events(self, query: SearchQuery) -> SearchPage:
         page, docs = self._search(EVENTS, query)
         return _with_hits(page, [Event.from_dict(d) for d in docs])
+
+    # -- rebuilds -------------------------------------------------------------------------
+
+    def begin_rebuild(self) -> EmbeddedStore:
+        stamp = now_iso().replace(":", "").replace("-", "").replace(".", "")
+        return EmbeddedStore(self.path.with_name(f"{self.path.stem}.{stamp}.sqlite3"), follow=False)
+
+    def activate(self, rebuilt: Store) -> EmbeddedStore:
+        if not isinstance(rebuilt, EmbeddedStore) or rebuilt.path.parent != self.path.parent:
+            raise ValueError("can only activate a rebuild begun from this store")
+        self._follow()
+        retired = self.file
+        with rebuilt._lock:
+            rebuilt._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        staging = self._pointer.with_name(self._pointer.name + ".tmp")
+        staging.write_text(rebuilt.path.name, encoding="utf-8")
+        staging.replace(self._pointer)  # atomic: every process switches on its next operation
+        self._follow()
+        return EmbeddedStore(retired, follow=False)
+
+    def drop(self) -> None:
+        if self._is_live():
+            raise ValueError(f"{self.file} is live; only a retired generation can be dropped")
+        self.close()
+        for suffix in ("", "-wal", "-shm", ".init.lock", ".assign.lock"):
+            self.file.with_name(self.file.name + suffix).unlink(missing_ok=True)
+
+    def _is_live(self) -> bool:
+        """Named by a home's pointer, or a home that was never rebuilt."""
+        for pointer in self.file.parent.glob("*.current"):
+            if pointer.read_text(encoding="utf-8").strip() == self.file.name:
+                return True
+        own_pointer = self.file.with_name(self.file.name + ".current")
+        return self.file == self.path and "." not in self.path.stem and not own_pointer.exists()
 
     def close(self) -> None:
         with self._lock:
