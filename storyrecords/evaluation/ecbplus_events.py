@@ -30,6 +30,7 @@ from storyrecords.evaluation.event_clustering import (
     prepare,
     scores,
     shuffled,
+    store_assign,
 )
 from storyrecords.indexer.events import similarity
 from storyrecords.indexer.models import Article
@@ -85,6 +86,10 @@ def run(
     result["topics"] = len({g.split("_")[0] for g in gold.values()})
     result["per_topic"] = _per_topic(pred, gold)
     result["cross_topic_clusters"] = _cross_topic(pred, gold)
+    through_store = store_assign(articles, order)
+    result["through_store"] = _brief(scores(through_store, gold))
+    result["through_store"]["b3"] = scores(through_store, gold)["b3"]
+    result["through_store"]["cross_topic_clusters"] = _cross_topic(through_store, gold)
     result["sweep"] = [
         {"threshold": th, **_brief(scores(assign(prepared, order, th), gold))} for th in sweep
     ]
@@ -142,6 +147,16 @@ def format_report(result: dict[str, Any]) -> str:
         f"clusters mixing topics: {result['cross_topic_clusters']}.",
         f"Order: {result['order']}; candidates per article: top {result['candidates']} "
         "events by retrieval-term overlap.",
+        "",
+        "Through the store (the service's own path: embedded store, FTS5 candidate retrieval, "
+        "matched events folded together, events read back from the store): "
+        f"B³ F1 **{result['through_store']['b3_f1']:.3f}** "
+        f"(P {result['through_store']['b3']['precision']:.3f}, "
+        f"R {result['through_store']['b3']['recall']:.3f}), pairwise F1 "
+        f"{result['through_store']['pairwise_f1']:.3f}, "
+        f"{result['through_store']['predicted_clusters']} clusters, "
+        f"{result['through_store']['cross_topic_clusters']} mixing topics.",
+        "",
         f"Time: {result['seconds']}",
         "",
         "| threshold | B³ F1 | pairwise F1 | predicted clusters |",

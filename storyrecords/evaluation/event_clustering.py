@@ -170,3 +170,26 @@ def scores(pred: Mapping[str, str], gold: Mapping[str, str]) -> dict[str, object
         "gold_clusters": len(set(gold.values())),
         "documents": len(pred),
     }
+
+
+def store_assign(articles: Mapping[str, Article], order: Sequence[str]) -> dict[str, str]:
+    """The production path: each article stored in a fresh embedded store and assigned there.
+
+    Candidates come from the store's full-text retrieval and matched events are folded
+    together as in the service; the events are then read back from the store.
+    """
+    import dataclasses
+
+    from storyrecords.indexer.events.assign import assign_article
+    from storyrecords.indexer.store.embedded import EmbeddedStore
+    from storyrecords.indexer.timefmt import now_iso
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = EmbeddedStore(Path(folder) / "eval.sqlite3")
+        for doc_id in order:
+            article = dataclasses.replace(articles[doc_id], indexed_at=now_iso(), event_id=None)
+            store.put_article(article)
+            assign_article(store, article)
+        out = {doc_id: store.get_article(doc_id).event_id or doc_id for doc_id in order}
+        store.close()
+    return out
