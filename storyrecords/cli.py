@@ -220,6 +220,30 @@ def evaluate(corpus: str, eval_dir: Path | None, limit: int | None, as_json: boo
                else module.format_report(result))
 
 
+BENCHMARKS = {
+    "extract": "storyrecords.benchmarks.extract",
+    "search": "storyrecords.benchmarks.search",
+    "assign": "storyrecords.benchmarks.assign",
+}
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                      "help_option_names": []}
+)
+@click.argument("name", type=click.Choice(sorted(BENCHMARKS)))
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(name: str, args: tuple[str, ...]) -> None:
+    """Run a benchmark and print its table (options: storyrecords bench NAME --help).
+
+    extract: pipeline vs bare spaCy; search: latency under load vs a raw Elasticsearch
+    query; assign: event assignment cost as the index grows.
+    """
+    import importlib
+
+    importlib.import_module(BENCHMARKS[name]).main(list(args))
+
+
 @main.command()
 @click.option("--check", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Exit 1 if this file differs from the generated contract.")

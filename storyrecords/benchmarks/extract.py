@@ -86,3 +86,22 @@ def format_report(result: dict[str, Any]) -> str:
             f"| **ratio pipeline / bare** | | **{result['overhead_ratio']:.2f}x** |",
         ]
     )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``storyrecords bench extract [--limit N] [--rounds R]``."""
+    import argparse
+
+    from storyrecords.evaluation import SHARED_DIR
+
+    parser = argparse.ArgumentParser(prog="storyrecords bench extract", description=__doc__)
+    parser.add_argument("--samples", type=Path, default=SHARED_DIR / "samples")
+    parser.add_argument("--eval-dir", type=Path, default=SHARED_DIR / "eval")
+    parser.add_argument("--limit", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(format_report(run(args.samples, args.eval_dir, args.limit, args.rounds)))
+
+
+if __name__ == "__main__":
+    main()
