@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,8 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "storyrecords.cli", "serve", "--port", str(port)],
+        # Two gunicorn workers: concurrent ingests really run in two processes.
+        [sys.executable, "-m", "storyrecords.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -80,18 +82,72 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def _post_samples(base: str) -> list[dict[str, Any]]:
+def _bodies() -> list[dict[str, Any]]:
     expected = json.loads((SAMPLES / "geneva-talks.expected.json").read_text())
+    return [
+        {
+            "text": (SAMPLES / name).read_text(encoding="utf-8"),
+            "source": meta["source"],
+            "published_at": meta["published_at"],
+        }
+        for name, meta in expected["articles"].items()
+    ]
+
+
+def _post_samples(base: str) -> list[dict[str, Any]]:
     records = []
-    for name, meta in expected["articles"].items():
-        text = (SAMPLES / name).read_text(encoding="utf-8")
-        body = {"text": text, "source": meta["source"], "published_at": meta["published_at"]}
+    for body in _bodies():
         response = requests.post(f"{base}/v1/articles", json=body, timeout=60)
         assert response.status_code == 201, response.text
         again = requests.post(f"{base}/v1/articles", json=body, timeout=60)
         assert again.status_code == 200
         records.append(response.json())
     return records
+
+
+def test_samples_posted_at_the_same_moment_make_one_event(server: str) -> None:
+    """Both reports arrive together (two workers); they end in one event with its conflicts."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(
+            pool.map(
+                lambda body: requests.post(f"{server}/v1/articles", json=body, timeout=120),
+                _bodies(),
+            )
+        )
+    assert [r.status_code for r in responses] == [201, 201]
+    event_ids = {r.json()["event_id"] for r in responses}
+    assert len(event_ids) == 1, f"split into {event_ids}"
+
+    events = requests.get(f"{server}/v1/events", timeout=30).json()
+    assert events["total"] == 1
+    (event,) = events["hits"]
+    assert event["id"] in event_ids
+    assert sorted(event["articles"]) == sorted(r.json()["id"] for r in responses)
+    assert "Geneva" in event["title"] and event["date"]["value"] == "2022-01-10"
+    assert event["venue"]["name"] == "Geneva"
+    related = {h["venue"]: h for h in event["related"]}
+    assert {"NATO", "Russia"} <= set(related["Brussels"]["what"].replace("-", " ").split())
+    assert "OSCE" in related["Vienna"]["what"]
+    conflicts = {frozenset(v["value"] for v in c["values"]): c for c in event["conflicts"]}
+    for values in (
+        {"US Deputy Secretary of State", "US Deputy Foreign Minister"},
+        {"eight-hour", "nearly eight-hour"},
+        {"2022-01-11", "2022-01-12"},
+    ):
+        conflict = conflicts[frozenset(values)]
+        for value in conflict["values"]:
+            assert value["articles"], "every conflicting value names its article"
+    parties = {p["name"]: p["article_count"] for p in event["parties"]}
+    assert parties["United States"] == parties["Russia"] == parties["NATO"] == 2
+
+    same = requests.get(f"{server}/v1/events/{event['id']}", timeout=30).json()
+    assert same["id"] == event["id"]
+    members = requests.get(f"{server}/v1/events/{event['id']}/articles", timeout=30).json()
+    assert members["total"] == 2
+    by_party = requests.get(
+        f"{server}/v1/events", params={"party": "person:wendy-sherman"}, timeout=30
+    ).json()
+    assert by_party["total"] == 1
 
 
 def test_samples_make_real_facets(server: str) -> None:
