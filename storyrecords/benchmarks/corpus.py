@@ -56,13 +56,15 @@ CITIES: tuple[tuple[str, str, str, float, float], ...] = (
     ("istanbul", "Istanbul", "TR", 41.0082, 28.9784), ("ankara", "Ankara", "TR", 39.9334, 32.8597),
     ("cairo", "Cairo", "EG", 30.0444, 31.2357), ("doha", "Doha", "QA", 25.2854, 51.531),
     ("riyadh", "Riyadh", "SA", 24.7136, 46.6753), ("tehran", "Tehran", "IR", 35.6892, 51.389),
-    ("jerusalem", "Jerusalem", "IL", 31.7683, 35.2137), ("nairobi", "Nairobi", "KE", -1.2921, 36.8219),
+    ("jerusalem", "Jerusalem", "IL", 31.7683, 35.2137),
+    ("nairobi", "Nairobi", "KE", -1.2921, 36.8219),
     ("addis-ababa", "Addis Ababa", "ET", 8.9806, 38.7578),
     ("johannesburg", "Johannesburg", "ZA", -26.2041, 28.0473),
     ("brasilia", "Brasilia", "BR", -15.7975, -47.8919),
     ("buenos-aires", "Buenos Aires", "AR", -34.6037, -58.3816),
-    ("mexico-city", "Mexico City", "MX", 19.4326, -99.1332), ("ottawa", "Ottawa", "CA", 45.4215, -75.6972),
-    ("canberra", "Canberra", "AU", -35.2809, 149.13), ("jakarta", "Jakarta", "ID", -6.2088, 106.8456),
+    ("mexico-city", "Mexico City", "MX", 19.4326, -99.1332),
+    ("ottawa", "Ottawa", "CA", 45.4215, -75.6972), ("canberra", "Canberra", "AU", -35.2809, 149.13),
+    ("jakarta", "Jakarta", "ID", -6.2088, 106.8456),
     ("singapore", "Singapore", "SG", 1.3521, 103.8198), ("hanoi", "Hanoi", "VN", 21.0278, 105.8342),
     ("oslo", "Oslo", "NO", 59.9139, 10.7522), ("stockholm", "Stockholm", "SE", 59.3293, 18.0686),
     ("helsinki", "Helsinki", "FI", 60.1699, 24.9384), ("madrid", "Madrid", "ES", 40.4168, -3.7038),
@@ -149,7 +151,7 @@ def zipf_words(rng: random.Random, k: int) -> list[str]:
 def query_words(rng: random.Random, k: int) -> list[str]:
     """Content-ish words for search queries: skip the ~150 commonest, weight the rest by Zipf."""
     words, _ = vocabulary()
-    picked = []
+    picked: list[str] = []
     while len(picked) < k:
         rank = int(rng.paretovariate(0.8)) + 150
         if rank < len(words):
@@ -393,11 +395,12 @@ def synthetic_articles(n: int, seed: int = 7) -> list[Article]:
 # -- loading without per-article assignment --------------------------------------------------
 
 
-def prefilled_event(group: Sequence[Article]) -> tuple[Event, list[Article], str]:
-    """The event assignment would build for one happening's articles, without asking the store.
+Prefilled = tuple[Event, list[Article], str]
+"""An event, its articles (``event_id`` set) and the text the event is found by."""
 
-    Returns the event, its articles with ``event_id`` set, and the text the event is found by.
-    """
+
+def prefilled_event(group: Sequence[Article]) -> Prefilled:
+    """The event assignment would build for one happening's articles, without asking the store."""
     signature = similarity.signature(group[0])
     for other in group[1:]:
         signature = similarity.combine(signature, similarity.signature(other))
@@ -409,7 +412,12 @@ def prefilled_event(group: Sequence[Article]) -> tuple[Event, list[Article], str
     return event, members, event_text(members)
 
 
-def prefill(store: Store, groups: Sequence[Sequence[Article]], *, chunk: int = 500) -> int:
+def prefilled_events(groups: Sequence[Sequence[Article]]) -> list[Prefilled]:
+    """One event per happening; computed once and loaded into as many stores as needed."""
+    return [prefilled_event(group) for group in groups if group]
+
+
+def prefill(store: Store, events: Sequence[Prefilled], *, chunk: int = 500) -> int:
     """Load whole happenings as articles plus one merged event each; returns articles loaded.
 
     Elasticsearch gets bulk requests of the exact documents ElasticsearchStore writes (its
@@ -419,10 +427,9 @@ def prefill(store: Store, groups: Sequence[Sequence[Article]], *, chunk: int = 5
     from storyrecords.indexer.store.elasticsearch import ElasticsearchStore
 
     if isinstance(store, ElasticsearchStore):
-        return _prefill_elasticsearch(store, groups, chunk)
+        return _prefill_elasticsearch(store, events, chunk)
     loaded = 0
-    for group in groups:
-        event, members, text = prefilled_event(group)
+    for event, members, text in events:
         for article in members:
             store.put_article(article)
             store.set_article_event(article.id, event.id)
@@ -431,7 +438,7 @@ def prefill(store: Store, groups: Sequence[Sequence[Article]], *, chunk: int = 5
     return loaded
 
 
-def _prefill_elasticsearch(store: Any, groups: Sequence[Sequence[Article]], chunk: int) -> int:
+def _prefill_elasticsearch(store: Any, events: Sequence[Prefilled], chunk: int) -> int:
     from elasticsearch import Elasticsearch, helpers
 
     from storyrecords.indexer.store.elasticsearch import _article_document, _event_document
@@ -442,19 +449,17 @@ def _prefill_elasticsearch(store: Any, groups: Sequence[Sequence[Article]], chun
     client = Elasticsearch(store.url, request_timeout=120)
 
     def actions() -> Iterator[dict[str, Any]]:
-        for group in groups:
-            event, members, text = prefilled_event(group)
+        for event, members, text in events:
             for article in members:
                 yield {"_op_type": "create", "_index": store.alias, "_id": article.id,
                        "_source": _article_document(article)}
             yield {"_op_type": "create", "_index": store.events_alias, "_id": event.id,
                    "_source": _event_document(event, text, 1)}
 
-    loaded = sum(len(g) for g in groups)
     try:
         helpers.bulk(client, actions(), chunk_size=chunk, max_chunk_bytes=8_000_000,
                      request_timeout=120)
         client.indices.refresh(index=f"{store.alias},{store.events_alias}")
     finally:
         client.close()
-    return loaded
+    return sum(len(members) for _, members, _ in events)
