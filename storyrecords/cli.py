@@ -182,7 +182,11 @@ def reindex(ctx: click.Context, progress: bool | None) -> None:
     extract, version = pipeline_extractor()
     show = progress if progress is not None else sys.stderr.isatty()
     with tqdm(total=total, desc="rebuilding", unit="article", disable=not show) as bar:
-        report = rebuild(store, extract, version, progress=bar.update)
+
+        def advance(done: int) -> None:
+            bar.update(done)
+
+        report = rebuild(store, extract, version, progress=advance)
     store.close()
     click.echo(
         f"rebuilt {report.rebuilt} articles into {report.events} events in "
