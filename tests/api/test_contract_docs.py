@@ -102,3 +102,32 @@ def test_store_outage_is_503_with_retry_after_and_nothing_acknowledged(tmp_path:
         assert response.headers["Retry-After"] == "7"
         assert "Retry" in response.get_json()["detail"]
     assert store.count_articles() == 0
+
+
+def test_unreachable_elasticsearch_is_503_not_a_hang(tmp_path: Path) -> None:
+    """A real client against a port nobody listens on: the outage path users will meet."""
+    from storyrecords.indexer.store.elasticsearch import ElasticsearchStore
+    from tests.conftest import fake_extract
+
+    store = ElasticsearchStore("http://127.0.0.1:9", index="nowhere", timeout=2)
+    app = create_app(
+        Settings(data_dir=tmp_path, elasticsearch_url="http://127.0.0.1:9"),
+        store=store,
+        extractor=(fake_extract, "t"),
+    )
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    for response in (
+        client.get("/readyz"),
+        client.get("/v1/articles?q=geneva"),
+        client.get("/v1/events"),
+        client.post("/v1/articles", json={"text": "Russia and NATO met."}),
+        client.post(
+            "/v1/articles/bulk",
+            data='{"text": "Russia and NATO met."}\n',
+            content_type="application/x-ndjson",
+        ),
+    ):
+        assert response.status_code == 503, response.get_data(as_text=True)
+        assert response.mimetype == "application/problem+json"
+        assert int(response.headers["Retry-After"]) > 0
