@@ -80,6 +80,19 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+        if request.param == "elasticsearch":
+            _drop_indices(env["STORYRECORDS_ELASTICSEARCH_URL"],
+                          env["STORYRECORDS_ELASTICSEARCH_INDEX"])
+
+
+def _drop_indices(url: str, prefix: str) -> None:
+    """Leave a shared server as we found it."""
+    from elasticsearch import Elasticsearch
+
+    client = Elasticsearch(url, request_timeout=30)
+    for index in client.indices.get(index=f"{prefix}-*").body:
+        client.indices.delete(index=index)
+    client.close()
 
 
 def _bodies() -> list[dict[str, Any]]:
