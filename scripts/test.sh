@@ -31,7 +31,20 @@ echo "== openapi.yaml matches the code" >&2
 storyrecords openapi --check openapi.yaml
 
 echo "== pytest" >&2
-pytest -W error "$@"
+results=$(mktemp --suffix=.xml)
+pytest -W error --junitxml="$results" "$@"
 
 echo "== schemathesis against a live server" >&2
 scripts/schemathesis.sh
+
+# One closing line for whoever reads the end of the log: the pytest totals (all green here).
+python - "$results" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+suite = ET.parse(sys.argv[1]).getroot()
+suite = suite if suite.tag == "testsuite" else suite[0]
+total, failed = int(suite.get("tests")), int(suite.get("failures")) + int(suite.get("errors"))
+skipped = int(suite.get("skipped"))
+print(f"suite: {total - failed - skipped} passed, {failed} failed, {skipped} skipped")
+PY
