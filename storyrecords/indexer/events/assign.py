@@ -21,6 +21,7 @@ from storyrecords.indexer.timefmt import now_iso
 log = logging.getLogger(__name__)
 
 CANDIDATES = 20
+RETRIEVAL_TERMS = 10
 ATTEMPTS = 5
 #: Two existing events are folded into one only when they match each other this well; lower
 #: values let articles with shared background bridge different happenings (ECB+ B³ F1 through
@@ -46,7 +47,7 @@ def assign_article(store: Store, article: Article) -> Event:
 
 def _assign_once(store: Store, article: Article) -> Event:
     signature = similarity.signature(article)
-    terms = similarity.retrieval_terms(article)
+    terms = similarity.retrieval_terms(article, RETRIEVAL_TERMS)
     candidates = [e for e in store.candidate_events(terms, CANDIDATES) if e.signature]
     scored = [
         (e, similarity.similarity(signature, similarity.Signature.from_dict(e.signature or {})))
