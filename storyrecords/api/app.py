@@ -21,7 +21,9 @@ from storyrecords.indexer.store.base import Store
 
 DESCRIPTION = """\
 Machine-readable story records from news articles: parties, venues, dates and demands,
-with faceted search.
+with faceted search over articles and over **events** — every article about one real-world
+happening merged into one record, each value pointing back to the articles that state it,
+and the facts the sources disagree on listed as `conflicts`.
 
 **Errors** are RFC 9457 `application/problem+json` bodies with `type`, `title`, `status`,
 `detail`, and for validation failures `errors` (field messages by location). Validation of
@@ -32,6 +34,9 @@ is acknowledged that was not stored.
 **Search** takes words (all must match) and "quoted phrases"; no other query syntax.
 Facet parameters repeat for OR within a facet and combine with AND across facets. Pages are
 walked with the opaque `next_cursor`; a walk never shows articles indexed after it began.
+
+**Events** keep their id as articles join; an event merged into another answers **301** with
+`Location` naming the survivor.
 """
 
 
