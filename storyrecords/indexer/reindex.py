@@ -9,10 +9,11 @@ acknowledged is lost.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from storyrecords.indexer.errors import NotFound
+from storyrecords.indexer.errors import Moved, NotFound
 from storyrecords.indexer.events.assign import assign_article
 from storyrecords.indexer.ingest import Extractor, Indexer, build_article
 from storyrecords.indexer.models import Article, ArticleInput
@@ -60,6 +61,42 @@ def _copy(store: Store, article: Article, extract: Extractor, version: str) -> N
         assign_article(store, fresh)
 
 
+def _keep_old_event_ids(store: Store, retired: Store) -> None:
+    """Old event ids that no longer name an event redirect to where their articles went.
+
+    A rebuild can group articles differently (a split, a merge); an old id then points at
+    the event now holding most of its articles, and older redirects follow along.
+    """
+    moved: dict[str, Counter[str]] = {}
+    for article in retired.iter_articles():
+        if article.event_id is None:
+            continue
+        try:
+            now = store.get_article(article.id).event_id
+        except NotFound:
+            continue
+        if now is not None and now != article.event_id:
+            moved.setdefault(article.event_id, Counter())[now] += 1
+    targets = {
+        old: min(counts, key=lambda e: (-counts[e], e)) for old, counts in moved.items()
+    }
+    for old, target in sorted(targets.items()):
+        if not _is_live(store, old):
+            store.add_redirect(old, target)
+    for old, target in sorted(retired.redirects().items()):
+        final = targets.get(target, target)
+        if final != old and not _is_live(store, old):
+            store.add_redirect(old, final)
+
+
+def _is_live(store: Store, event_id: str) -> bool:
+    try:
+        store.get_event(event_id)
+    except (NotFound, Moved):
+        return False
+    return True
+
+
 def reindex(
     store: Store,
     extract: Extractor,
@@ -93,6 +130,7 @@ def reindex(
             removed += 1
         except NotFound:
             pass
+    _keep_old_event_ids(store, retired)
     retired.drop()
     events = store.search_events(SearchQuery(size=1, facets=EVENT_FACETS)).total
     return ReindexReport(

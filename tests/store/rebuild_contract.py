@@ -6,12 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
-from storyrecords.indexer.errors import NotFound
+from storyrecords.indexer.errors import Moved, NotFound
+from storyrecords.indexer.events.merge import merge_event
 from storyrecords.indexer.ingest import Indexer
 from storyrecords.indexer.models import ArticleInput, Extraction
 from storyrecords.indexer.reindex import reindex
 from storyrecords.indexer.store.base import Store
 from storyrecords.indexer.store.query import EVENT_FACETS, SearchQuery
+from storyrecords.indexer.timefmt import now_iso
 from tests.store.events_contract import GENEVA_TALKS, QUAKE
 from tests.store.events_contract import _extract as extract_v1
 
@@ -77,3 +79,40 @@ class RebuildContract:
         assert set(event.articles) == {kept.id, late[0]}
         store.close()
         writer.close()
+
+    def test_event_ids_that_a_rebuild_regroups_keep_answering(
+        self, store_factory: StoreFactory
+    ) -> None:
+        """An event the rebuild folds into another redirects to it, as do older redirects."""
+        store = store_factory()
+        indexer = Indexer(store, extract_v1, "v1")
+        first = indexer.ingest(ArticleInput(text=GENEVA_TALKS[0], source="a")).article
+        second = indexer.ingest(ArticleInput(text=GENEVA_TALKS[1], source="b")).article
+        assert first.event_id == second.event_id and first.event_id is not None
+        # As if an older clustering had kept the second report apart, in "e-apart", and had
+        # earlier folded "e-ancient" into it.
+        event, version = store.get_event(first.event_id)
+        alone = store.get_article(first.id)
+        now = now_iso()
+        store.put_event(
+            merge_event(event.id, [alone], first_seen=event.first_seen, last_updated=now,
+                        signature=event.signature),
+            version=version,
+            text=alone.text,
+        )
+        other = store.get_article(second.id)
+        apart = merge_event("e-apart", [other], first_seen=now, last_updated=now,
+                            signature=event.signature)
+        store.put_event(apart, version=None, text=other.text)
+        store.set_article_event(second.id, "e-apart")
+        store.add_redirect("e-ancient", "e-apart")
+
+        reindex(store, extract_v2, "v2", grace_seconds=0)
+
+        assert store.get_article(second.id).event_id == first.event_id
+        for old in ("e-apart", "e-ancient"):
+            with pytest.raises(Moved) as moved:
+                store.get_event(old)
+            assert moved.value.new_id == first.event_id
+        assert store.redirects()["e-apart"] == first.event_id
+        store.close()

@@ -84,6 +84,14 @@ class Store(abc.ABC):
         """Replace an event merged into ``into`` by a redirect (compare-and-set)."""
 
     @abc.abstractmethod
+    def add_redirect(self, event_id: str, into: str) -> None:
+        """Make an id that is not a live event answer with ``into`` (after a rebuild)."""
+
+    @abc.abstractmethod
+    def redirects(self) -> dict[str, str]:
+        """Every retired event id and where it points."""
+
+    @abc.abstractmethod
     def delete_event(self, event_id: str, *, version: str) -> None:
         """Remove an event that no longer has articles (compare-and-set)."""
 

@@ -480,6 +480,50 @@ class ElasticsearchStore(Store):
         except ConflictError as exc:
             raise Conflict(f"event {event_id} changed since version {version}") from exc
 
+    def add_redirect(self, event_id: str, into: str) -> None:
+        document = {"id": event_id, "version": 1, "redirect_to": into}
+        try:
+            current = self._get("events", event_id, ["redirect_to"])
+        except NotFound:
+            current = None
+        if current is not None and not current["_source"].get("redirect_to"):
+            return  # a live event keeps its id
+        cas: dict[str, Any] = (
+            {"op_type": "create"}
+            if current is None
+            else {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
+        )
+        try:
+            self._run(
+                "events",
+                "add a redirect",
+                lambda: self._client.index(
+                    index=self.events_alias,
+                    id=event_id,
+                    document=document,
+                    require_alias=True,
+                    refresh=_EVENT_REFRESH,
+                    **cas,
+                ),
+            )
+        except ConflictError as exc:
+            raise Conflict(f"event {event_id} changed while adding a redirect") from exc
+
+    def redirects(self) -> dict[str, str]:
+        body = {"query": {"exists": {"field": "redirect_to"}}, "_source": ["id", "redirect_to"]}
+        found: dict[str, str] = {}
+        after: list[Any] | None = None
+        while True:
+            page = {**body, "sort": [{"id": "asc"}], "size": 500}
+            if after is not None:
+                page["search_after"] = after
+            hits = self._search_body("events", "list redirects", page)["hits"]["hits"]
+            for hit in hits:
+                found[hit["_source"]["id"]] = hit["_source"]["redirect_to"]
+            if len(hits) < 500:
+                return found
+            after = hits[-1]["sort"]
+
     def delete_event(self, event_id: str, *, version: str) -> None:
         current = self._live_event(event_id, version)
         try:

@@ -419,6 +419,20 @@ class EmbeddedStore(Store):
     def delete_event(self, event_id: str, *, version: str) -> None:
         self._drop_event(event_id, version, redirect_to=None)
 
+    def add_redirect(self, event_id: str, into: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO events (id, doc, version, redirect_to, indexed_us) "
+                "VALUES (?, NULL, 1, ?, 0) "
+                "ON CONFLICT(id) DO UPDATE SET redirect_to = excluded.redirect_to "
+                "WHERE events.redirect_to IS NOT NULL",
+                (event_id, into),
+            )
+
+    def redirects(self) -> dict[str, str]:
+        rows = self._read("SELECT id, redirect_to FROM events WHERE redirect_to IS NOT NULL")
+        return {row[0]: row[1] for row in rows}
+
     def _drop_event(self, event_id: str, version: str, redirect_to: str | None) -> None:
         with self._tx() as conn:
             row = conn.execute(
