@@ -28,7 +28,15 @@ def _settings(ctx: click.Context) -> Settings:
     return found
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        # Options without a documented variable still read STORYRECORDS_<COMMAND>_<OPTION>,
+        # e.g. STORYRECORDS_INDEX_SOURCE for `index --source`.
+        "auto_envvar_prefix": "STORYRECORDS",
+        "show_default": True,
+    }
+)
 @click.version_option(__version__, prog_name="storyrecords")
 @click.option(
     "--data-dir",
@@ -56,7 +64,11 @@ def _settings(ctx: click.Context) -> Settings:
 def main(
     ctx: click.Context, data_dir: Path, elasticsearch_url: str | None, elasticsearch_index: str
 ) -> None:
-    """storyrecords: news articles in, machine-readable story records out."""
+    """storyrecords: news articles in, machine-readable story records out.
+
+    Every option can also be set in the environment: the variable named in its help, or
+    STORYRECORDS_<COMMAND>_<OPTION> (for example STORYRECORDS_INDEX_SOURCE).
+    """
     ctx.obj = replace(
         Settings.from_env(),
         data_dir=data_dir,

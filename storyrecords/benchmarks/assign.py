@@ -29,7 +29,12 @@ from storyrecords.benchmarks.corpus import (
     synthetic_groups,
 )
 from storyrecords.indexer.events import similarity
-from storyrecords.indexer.events.assign import CANDIDATES, assign_article, event_id_for
+from storyrecords.indexer.events.assign import (
+    CANDIDATES,
+    RETRIEVAL_TERMS,
+    assign_article,
+    event_id_for,
+)
 from storyrecords.indexer.models import Article
 from storyrecords.indexer.store.base import Store
 
@@ -139,7 +144,7 @@ def _measure_size(
                 continue
             benches.append(bench)
         for i, article in enumerate(probe_articles):
-            terms = similarity.retrieval_terms(article)
+            terms = similarity.retrieval_terms(article, RETRIEVAL_TERMS)
             # Take turns, starting with a different backend each time.
             for bench in benches[i % len(benches):] + benches[: i % len(benches)]:
                 _probe(bench, article, terms, expected[article.id])

@@ -95,3 +95,21 @@ def test_openapi_check_catches_drift(tmp_path: Path) -> None:
     stale.write_text("openapi: 3.0.3\n")
     result = CliRunner().invoke(cli.main, ["openapi", "--check", str(stale)])
     assert result.exit_code != 0 and "out of date" in result.output
+
+
+def test_every_option_reads_the_environment(tmp_path: Path) -> None:
+    folder = _files(tmp_path)
+    (folder / "c.ndjson").unlink()
+    env = {
+        "STORYRECORDS_DATA_DIR": str(tmp_path / "d"),
+        "STORYRECORDS_INDEX_SOURCE": "from-env",
+        "STORYRECORDS_INDEX_PUBLISHED_AT": "2022-01-11",
+    }
+    result = CliRunner(env=env).invoke(cli.main, ["index", "--no-progress", str(folder)])
+    assert result.exit_code == 0, result.output
+    store = EmbeddedStore(tmp_path / "d" / "storyrecords.sqlite3")
+    sources = {a.source for a in store.iter_articles()}
+    dates = {a.published_at for a in store.iter_articles()}
+    store.close()
+    assert sources == {"from-env", "x"}  # b.json names its own source
+    assert dates == {"2022-01-11"}
