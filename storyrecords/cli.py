@@ -11,14 +11,17 @@ import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from storyrecords import __version__
 from storyrecords.api.config import Settings
-from storyrecords.indexer.errors import Conflict, IndexerError, StoreUnavailable
+from storyrecords.indexer.errors import StoreUnavailable
 from storyrecords.indexer.sources import SourceRecord, read_sources
+
+if TYPE_CHECKING:  # heavy imports stay out of `storyrecords --help`
+    from storyrecords.indexer.ingest import Indexer
 
 DEFAULT_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
 
@@ -150,7 +153,7 @@ def extract(
     """
     import marshmallow as ma
 
-    from storyrecords.api.articles.resources import to_input
+    from storyrecords.api.articles.outcomes import to_input
     from storyrecords.api.articles.schemas import ArticleInSchema, ArticleSchema
     from storyrecords.api.services import pipeline_extractor
     from storyrecords.indexer.ingest import build_article
@@ -287,13 +290,10 @@ def _index_records(
     """Validate and ingest each record; report per outcome and never hide a rejection."""
     from tqdm import tqdm
 
-    from storyrecords.api.articles.resources import to_input
-    from storyrecords.api.articles.schemas import ArticleInSchema
     from storyrecords.api.services import pipeline_extractor
     from storyrecords.indexer.ingest import Indexer
     from storyrecords.indexer.store.factory import open_store
 
-    schema = ArticleInSchema()
     counts: Counter[str] = Counter(created=0, unchanged=0, rejected=0, conflict=0)
     try:
         store = open_store(
@@ -307,7 +307,7 @@ def _index_records(
     indexer = Indexer(store, extract, version)
     show = progress if progress is not None else sys.stderr.isatty()
     for record in tqdm(records, desc="indexing", unit="article", disable=not show):
-        status, message = _ingest_one(indexer, schema, to_input, record)
+        status, message = _ingest_one(indexer, record)
         counts[status] += 1
         if status in ("created", "unchanged"):
             continue
@@ -322,23 +322,16 @@ def _index_records(
     return counts
 
 
-def _ingest_one(indexer: Any, schema: Any, to_input: Any, record: SourceRecord) -> tuple[str, str]:
+def _ingest_one(indexer: Indexer, record: SourceRecord) -> tuple[str, str]:
     """One record's outcome as (status, message) instead of an exception."""
-    import marshmallow as ma
+    from storyrecords.api.articles.outcomes import ingest_record
 
     if record.error is not None:
         return "rejected", record.error
-    try:
-        result = indexer.ingest(to_input(schema.load(record.data)))
-    except ma.ValidationError as exc:
-        return "rejected", json.dumps(exc.messages)
-    except Conflict as exc:
-        return "conflict", str(exc)
-    except StoreUnavailable as exc:
-        return "unavailable", str(exc)
-    except IndexerError as exc:
-        return "rejected", str(exc)
-    return ("created" if result.created else "unchanged"), result.article.id
+    outcome = ingest_record(indexer, record.data)
+    if outcome.id is not None:
+        return outcome.status, outcome.id
+    return outcome.status, json.dumps(outcome.errors)
 
 
 def _summary(counts: Counter[str]) -> None:

@@ -7,10 +7,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import marshmallow as ma
 from flask import Response, request, url_for
 from flask.views import MethodView
 
+from storyrecords.api.articles.outcomes import Outcome, ingest_record, to_input
 from storyrecords.api.articles.schemas import (
     ArticleInSchema,
     ArticleSchema,
@@ -22,8 +22,7 @@ from storyrecords.api.blueprint import Blueprint
 from storyrecords.api.errors import PROBLEM_JSON, problem
 from storyrecords.api.search_args import page_body, search_query
 from storyrecords.api.services import services
-from storyrecords.indexer.errors import Conflict, StoreUnavailable
-from storyrecords.indexer.models import ArticleInput
+from storyrecords.indexer.ingest import Indexer
 
 blp = Blueprint(
     "articles",
@@ -33,7 +32,6 @@ blp = Blueprint(
 )
 
 NDJSON = "application/x-ndjson"
-_input_schema = ArticleInSchema()
 
 
 def requires_content_type(*allowed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -53,11 +51,6 @@ def requires_content_type(*allowed: str) -> Callable[[Callable[..., Any]], Calla
         return wrapper
 
     return decorate
-
-
-def to_input(data: dict[str, Any]) -> ArticleInput:
-    """Validated request fields -> the indexer's input record."""
-    return ArticleInput(**data)
 
 
 @blp.route("")
@@ -157,26 +150,15 @@ def bulk() -> dict[str, Any] | Response:
     return {**counts, "results": results}
 
 
-def _bulk_line(number: int, raw: bytes, indexer: Any) -> dict[str, Any]:
-    """Validate and ingest one NDJSON line, reporting instead of raising."""
-    outcome: dict[str, Any] = {"line": number, "id": None, "errors": None}
+def _bulk_line(number: int, raw: bytes, indexer: Indexer) -> dict[str, Any]:
+    """Decode and ingest one NDJSON line, reporting instead of raising."""
     try:
         data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("each line must be a JSON object")
-        item = to_input(_input_schema.load(data))
-    except ma.ValidationError as exc:
-        return {**outcome, "status": "rejected", "errors": exc.messages}
     except (ValueError, UnicodeDecodeError) as exc:
-        return {**outcome, "status": "rejected", "errors": {"_line": [f"invalid JSON: {exc}"]}}
-    try:
-        result = indexer.ingest(item)
-    except Conflict as exc:
-        return {**outcome, "status": "conflict", "errors": {"id": [str(exc)]}}
-    except StoreUnavailable as exc:
-        return {**outcome, "status": "unavailable", "errors": {"_store": [str(exc)]}}
-    status = "created" if result.created else "unchanged"
-    return {**outcome, "status": status, "id": result.article.id}
+        outcome = Outcome("rejected", errors={"_line": [f"invalid JSON: {exc}"]})
+    else:
+        outcome = ingest_record(indexer, data)
+    return {"line": number, "status": outcome.status, "id": outcome.id, "errors": outcome.errors}
 
 
 @blp.route("/<article_id:article_id>")
