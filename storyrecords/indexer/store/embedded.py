@@ -10,7 +10,7 @@ import fcntl
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +118,8 @@ class EmbeddedStore(Store):
         self._lock = threading.RLock()
         self._assign_lock = threading.Lock()
         self._lock_path = self.path.with_name(self.path.name + ".assign.lock")
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -188,14 +190,35 @@ class EmbeddedStore(Store):
             else:
                 self._conn.execute("COMMIT")
 
-    def _read(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's own read connection: in WAL mode reads run side by side.
+
+        Writes share one connection behind a lock; reads would queue behind it for no reason.
+        """
         self._follow()
-        with self._lock:
+        local = self._local
+        if getattr(local, "conn", None) is None or local.file != self.file:
+            if getattr(local, "conn", None) is not None:  # a rebuild switched generations
+                with self._lock:
+                    self._readers.remove(local.conn)
+                local.conn.close()
             try:
-                cur = self._conn.execute(sql, params)
-                return list(cur.fetchall())
-            except sqlite3.OperationalError as exc:
-                raise StoreUnavailable(f"embedded store query failed: {exc}") from exc
+                conn = sqlite3.connect(
+                    self.file, check_same_thread=False, isolation_level=None, timeout=30
+                )
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"cannot read the embedded store: {exc}") from exc
+            with self._lock:
+                self._readers.append(conn)
+            local.conn, local.file = conn, self.file
+        found: sqlite3.Connection = local.conn
+        return found
+
+    def _read(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        try:
+            return list(self._reader().execute(sql, params).fetchall())
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"embedded store query failed: {exc}") from exc
 
     def ping(self) -> None:
         self._read("SELECT 1")
@@ -262,29 +285,45 @@ class EmbeddedStore(Store):
         return _with_hits(page, [Article.from_dict(d) for d in docs])
 
     def _search(self, table: _Table, query: SearchQuery) -> tuple[SearchPage, list[Any]]:
+        """Evaluate the text match once into a temporary table; total, page and every facet
+        count then filter that table (each facet without its own selection)."""
         check_cursor(query)
         snapshot = query.snapshot_us()
         sort = query.effective_sort
         match = _fts_expression(query)
         if sort == "relevance" and match is None:
             sort = "newest"
-        base_sql, base_params = _matching(table, query, match, snapshot, skip_facet=None)
+        base_sql, base_params = _base(table, query, match, snapshot)
+        conn = self._reader()
+        try:
+            conn.execute("DROP TABLE IF EXISTS temp.hits")
+            conn.execute(f"CREATE TEMP TABLE hits AS {base_sql}", base_params)
+            return self._page(conn, table, query, sort, snapshot)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"embedded store query failed: {exc}") from exc
+        finally:
+            conn.execute("DROP TABLE IF EXISTS temp.hits")
 
-        total = int(self._read(f"SELECT count(*) FROM ({base_sql})", base_params)[0][0])
+    def _page(
+        self, conn: sqlite3.Connection, table: _Table, query: SearchQuery, sort: str, snapshot: int
+    ) -> tuple[SearchPage, list[Any]]:
+        where, params = _facet_filters(table, query.filters)
+        total = int(conn.execute(f"SELECT count(*) FROM temp.hits h WHERE 1 = 1{where}",
+                                 params).fetchone()[0])
 
         expr, direction, after_op = _SORTS[sort]
         page_sql = (
-            f"SELECT a.id, a.doc, {expr} AS sortkey FROM ({base_sql}) m "
-            f"JOIN {table.rows} a ON a.rowid = m.rowid"
+            f"SELECT a.id, a.doc, {expr} AS sortkey FROM temp.hits h "
+            f"JOIN {table.rows} a ON a.rowid = h.rowid WHERE 1 = 1{where}"
         )
-        params = list(base_params)
+        page_params = list(params)
         if query.cursor is not None:
             key, last_id = query.cursor.after
-            page_sql += f" WHERE ({expr} {after_op} ? OR ({expr} = ? AND a.id > ?))"
-            params += [key, key, last_id]
+            page_sql += f" AND ({expr} {after_op} ? OR ({expr} = ? AND a.id > ?))"
+            page_params += [key, key, last_id]
         page_sql += f" ORDER BY sortkey {direction}, a.id ASC LIMIT ?"
-        params.append(query.size + 1)
-        rows = self._read(page_sql, params)
+        page_params.append(query.size + 1)
+        rows = conn.execute(page_sql, page_params).fetchall()
 
         docs = [json.loads(r[1]) for r in rows[: query.size]]
         next_cursor = None
@@ -293,25 +332,19 @@ class EmbeddedStore(Store):
             next_cursor = encode_cursor(
                 Cursor(sort, (last[2], last[0]), snapshot, query.fingerprint())
             )
-        page = SearchPage(
-            hits=(),
-            total=total,
-            facets={f: self._facet(table, query, f, match, snapshot) for f in query.facets},
-            next_cursor=next_cursor,
-        )
+        facets = {}
+        for facet in query.facets:
+            other, other_params = _facet_filters(table, query.other_filters(facet))
+            found = conn.execute(
+                f"SELECT value, MIN(label), count(*) AS n FROM {table.facets} "
+                "WHERE facet = ? AND article_rowid IN "
+                f"(SELECT h.rowid FROM temp.hits h WHERE 1 = 1{other}) "
+                "GROUP BY value ORDER BY n DESC, value ASC LIMIT ?",
+                [facet, *other_params, query.facet_size],
+            ).fetchall()
+            facets[facet] = [FacetBucket(value=r[0], label=r[1], count=r[2]) for r in found]
+        page = SearchPage(hits=(), total=total, facets=facets, next_cursor=next_cursor)
         return page, docs
-
-    def _facet(
-        self, table: _Table, query: SearchQuery, facet: str, match: str | None, snapshot: int
-    ) -> list[FacetBucket]:
-        sql, params = _matching(table, query, match, snapshot, skip_facet=facet)
-        rows = self._read(
-            f"SELECT value, MIN(label), count(*) AS n FROM {table.facets} "
-            f"WHERE facet = ? AND article_rowid IN (SELECT rowid FROM ({sql})) "
-            "GROUP BY value ORDER BY n DESC, value ASC LIMIT ?",
-            [facet, *params, query.facet_size],
-        )
-        return [FacetBucket(value=r[0], label=r[1], count=r[2]) for r in rows]
 
     def iter_articles(self) -> Iterator[Article]:
         last = 0
@@ -509,6 +542,9 @@ class EmbeddedStore(Store):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
 
 
 def _with_hits(page: SearchPage, hits: list[Any]) -> SearchPage:
@@ -523,10 +559,10 @@ def _fts_expression(query: SearchQuery) -> str | None:
     return " ".join('"' + t.text.replace('"', "") + '"' for t in terms)
 
 
-def _matching(
-    table: _Table, query: SearchQuery, match: str | None, snapshot: int, skip_facet: str | None
+def _base(
+    table: _Table, query: SearchQuery, match: str | None, snapshot: int
 ) -> tuple[str, list[Any]]:
-    """SQL selecting (rowid, score) of matching rows; ``skip_facet``'s filter is left out."""
+    """SQL selecting (rowid, score) of rows matching text, dates and scope (no facet filters)."""
     params: list[Any] = []
     if match is not None:
         sql = (
@@ -547,13 +583,20 @@ def _matching(
     if query.date_to:
         sql += " AND a.published_utc < ?"
         params.append(day_after(query.date_to))
-    filters = query.other_filters(skip_facet) if skip_facet else query.filters
+    return sql, params
+
+
+def _facet_filters(
+    table: _Table, filters: Mapping[str, tuple[str, ...]]
+) -> tuple[str, list[Any]]:
+    """``AND`` clauses on ``h.rowid``: OR within a facet's values, AND across facets."""
+    sql, params = "", []
     for facet, values in sorted(filters.items()):
         if not values:
             continue
         marks = ", ".join("?" for _ in values)
         sql += (
-            f" AND a.rowid IN (SELECT article_rowid FROM {table.facets} "
+            f" AND h.rowid IN (SELECT article_rowid FROM {table.facets} "
             f"WHERE facet = ? AND value IN ({marks}))"
         )
         params += [facet, *values]
