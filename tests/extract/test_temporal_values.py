@@ -73,3 +73,36 @@ def test_quarterly_reports_read_a_year_earlier_as_that_quarter() -> None:
 
 def test_non_temporal_text_gives_nothing() -> None:
     assert normalise("the ambassador", TUESDAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "tense", "ref", "value"),
+    [
+        ("last November", "past", dt.date(2000, 1, 13), "1999-11"),
+        ("June last year", "past", dt.date(1998, 2, 19), "1997-06"),
+        ("nineteen ninety-six", "none", TUESDAY, "1996"),
+        ("the year two thousand", "none", TUESDAY, "2000"),
+        ("Monday, Oct. 26", "past", dt.date(1998, 10, 25), "1998-10-26"),
+        ("Oct. 23", "past", dt.date(1999, 5, 5), "1998-10-23"),
+        ("Jan. 2", "present", dt.date(1989, 11, 2), "1990-01-02"),
+        ("September", "past", dt.date(1990, 8, 16), "1990-09"),
+        ("the weekend", "past", dt.date(1990, 8, 13), "1990-W32-WE"),
+        ("Wednesday evening", "past", dt.date(2000, 3, 29), "2000-03-29TEV"),
+        ("noon Thursday", "past", dt.date(1998, 2, 13), "1998-02-12T12:00"),
+        ("the year-ago third quarter", "past", dt.date(1989, 10, 30), "1988-Q3"),
+        ("the 1988 quarter", "past", dt.date(1989, 10, 30), "1988-Q3"),
+        ("the week of March 6", "none", dt.date(2000, 2, 24), "2000-W10"),
+        ("recent years", "past", TUESDAY, "PXY"),
+    ],
+)
+def test_relative_months_spelled_years_and_quarters(
+    text: str, tense: Tense, ref: dt.date, value: str
+) -> None:
+    found = normalise(text, ref, tense)
+    assert found is not None and found.value == value, (text, found)
+
+
+def test_modal_may_is_not_a_month() -> None:
+    assert normalise("may", TUESDAY) is None
+    found = normalise("May", TUESDAY, "future")
+    assert found is not None and found.value == "2022-05"

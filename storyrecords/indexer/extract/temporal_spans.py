@@ -96,6 +96,7 @@ _EDGE_JUNK = {
     "”",
     "'",
 }
+_FIGURES = {"$", "cents", "%", "c$", "us$"}
 _FUTURE_AUX = {"will", "wo", "'ll", "shall", "going", "would"}
 _PLANNING = {"plan", "schedule", "set", "due", "intend"}
 _FUTURE_HEADS = {
@@ -136,12 +137,19 @@ def clause_verb(token: Token) -> Token | None:
     return None
 
 
+def _has_had(token: Token) -> bool:
+    """Whether ``token`` carries the past-perfect auxiliary "had"."""
+    return any(c.lower_ == "had" and c.dep_ in {"aux", "auxpass"} for c in token.children)
+
+
 def clause_tense(verb: Token | None) -> Tense:
     """Past, present or future of a clause, from its verb's morphology and auxiliaries."""
     if verb is None:
         return "none"
     auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}]
     words = {a.lower_ for a in auxes}
+    if "had" in words or ("to" in words and _has_had(verb.head)):
+        return "past"  # past perfect: "had been due to expire Friday" looks back
     if words & _FUTURE_AUX or (
         verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in verb.children)
     ):
@@ -236,6 +244,7 @@ def find_temporal_spans(doc: Doc) -> list[TemporalSpan]:
         elif all(start <= r[0] and r[1] <= end for r in overlap):
             ranges = [r for r in ranges if r not in overlap] + [(start, end)]
     spans = []
+    reports_quarters = any("quarter" in t.lower_ for t in doc)
     for start, end in sorted(set(ranges)):
         if start >= end:
             continue
@@ -244,7 +253,11 @@ def find_temporal_spans(doc: Doc) -> list[TemporalSpan]:
             continue
         verb = clause_verb(span.root)
         possessive = end < len(doc) and doc[end].tag_ == "POS"
-        quarterly = any(t.lower_ in {"quarter", "third-quarter"} for t in span.sent)
+        quarterly = any(t.lower_ in {"quarter", "third-quarter"} for t in span.sent) or (
+            reports_quarters and any(t.lower_ in _FIGURES for t in span.sent)
+        )
         tense = "past" if possessive else clause_tense(verb)
+        if start >= 3 and doc[start - 3 : start].text.lower() in {"as soon as", "as early as"}:
+            tense = "future"
         spans.append(TemporalSpan(span, tense, verb, quarterly))
     return spans

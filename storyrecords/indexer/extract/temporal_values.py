@@ -187,14 +187,25 @@ def weekday_date(ref: dt.date, weekday: int, tense: Tense, modifier: str) -> dt.
 
 
 def month_year(ref: dt.date, month: int, tense: Tense) -> int:
-    """The year of a bare month name: the nearest one in the direction the tense points."""
+    """The year of a bare month name: the nearest one in the direction the tense points.
+
+    Past reporting only reaches back a year for a month well ahead of publication: news
+    in August that "cut supplies in September" usually means the coming September.
+    """
     if tense == "future" and month < ref.month:
         return ref.year + 1
-    if tense == "past" and month > ref.month:
+    if tense == "past" and month > ref.month + 1:
         return ref.year - 1
     if tense in {"none", "present"} and abs(month - ref.month) > 6:
         return ref.year + (1 if month < ref.month else -1)
     return ref.year
+
+
+def _weekend_day(ref: dt.date, tense: Tense) -> dt.date:
+    """A day of the weekend meant: in past reporting the last one, else the coming one."""
+    if tense == "past" and ref.weekday() < 5:
+        return ref - dt.timedelta(days=ref.weekday() + 1)
+    return ref
 
 
 def quarter_of(day: dt.date) -> int:
@@ -213,8 +224,14 @@ def _clean(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
     text = re.sub(r"\s+", " ", text).strip(" ,.;:\"'()")
     text = re.sub(r"'s$", "", text)
-    text = re.sub(r"^(?:on|in|at|by|during|since|until|till|from|for|of|about|around) ", "", text)
-    return text
+    text = re.sub(r"^(?:the )+the ", "the ", text)
+    text = re.sub(
+        r"^(?:on|in|at|by|during|since|until|till|from|for|of|about|around|between|both|"
+        r"after|through|throughout|within|sometime|its|an) (?=.)",
+        "",
+        text,
+    )
+    return re.sub(r"^(?:pre|post)-(?=\d{4}$)", "", text)
 
 
 Rule = Callable[[re.Match[str], dt.date | None, Tense], Normalised | None]
@@ -259,15 +276,15 @@ def _past(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
 
 @rule(
     r"(?:the )?(?:near |distant |foreseeable )?future|soon|later|eventually|shortly"
-    r"|(?:in )?(?:the )?(?:coming|next) (?:years|months|weeks|days)"
+    r"|(?:in )?(?:the )?(?:coming|next|future) (?:years|months|weeks|days|quarters)"
 )
 def _future(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
     return Normalised("DATE", "FUTURE_REF")
 
 
 @rule(
-    r"(today|tonight|yesterday|tomorrow|this|last|tomorrow's|yesterday's|today's)"
-    r"(?: (morning|afternoon|evening|night))?"
+    r"(?:(?:early|late|mid)[- ])?(today|tonight|yesterday|tomorrow|this|last|tomorrow's|"
+    r"yesterday's|today's)(?: (morning|afternoon|evening|night))?"
 )
 def _deictic_day(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
     word, part = m.group(1).replace("'s", ""), m.group(2)
@@ -286,17 +303,38 @@ def _deictic_day(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normali
 
 
 @rule(
-    r"(?:(this|last|next|past|coming|previous|following) )?"
+    r"(?:(?:early|late) )?(?:(this|last|next|past|coming|previous|following|this coming) )?"
     + _WD
     + r"(?: (morning|afternoon|evening|night))?"
 )
 def _weekday(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
     modifier = m.group(1) or ""
-    modifier = {"past": "last", "previous": "last", "coming": "next", "following": "next"}.get(
-        modifier, modifier
-    )
+    modifier = {
+        "past": "last",
+        "previous": "last",
+        "coming": "next",
+        "this coming": "next",
+        "following": "next",
+    }.get(modifier, modifier)
     weekday = WEEKDAYS.index(m.group(2))
-    return _relative(ref, lambda r: weekday_date(r, weekday, tense, modifier).isoformat())
+    part = m.group(3)
+    # TimeBank mostly dates "Friday night/morning" to the day itself, evenings to the part
+    suffix = "T" + PARTS_OF_DAY[part] if part in {"afternoon", "evening"} else ""
+    kind: TimexType = "TIME" if suffix else "DATE"
+    return _relative(
+        ref, lambda r: weekday_date(r, weekday, tense, modifier).isoformat() + suffix, kind
+    )
+
+
+@rule(r"(?:noon|midday|(midnight)) (?:(this|last|next) )?" + _WD)
+def _noon_day(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    hour = "24" if m.group(1) else "12:00"
+
+    def make(r: dt.date) -> str:
+        day = weekday_date(r, WEEKDAYS.index(m.group(3)), tense, m.group(2) or "")
+        return f"{day.isoformat()}T{hour}"
+
+    return _relative(ref, make, "TIME")
 
 
 @rule(
@@ -348,8 +386,6 @@ def _month_date(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalis
     day = m.group(3)
     year_text = m.group(4)
     mod = MODS.get(m.group(1) or "")
-    if m.group(2) == "may" and not day and not year_text:
-        return None
     year: int | None
     if year_text:
         year = int(year_text[1:]) + 1900 if year_text.startswith("'") else int(year_text)
@@ -358,8 +394,10 @@ def _month_date(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalis
             guess = dt.date(ref.year, month, min(int(day), 28))
             delta = (guess - ref).days
             year = ref.year
-            if (tense == "future" and delta < -60) or delta > 180:
-                year = ref.year + (1 if delta < 0 else -1) if abs(delta) > 180 else ref.year + 1
+            if (delta < -180 and tense != "past") or (tense == "future" and delta < -60):
+                year = ref.year + 1
+            elif delta > 180 or (tense == "past" and delta > 90):
+                year = ref.year - 1
         else:
             year = month_year(ref, month, tense)
     else:
@@ -369,6 +407,33 @@ def _month_date(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalis
             return None
         return Normalised("DATE", f"{year:04d}-{month:02d}-{int(day):02d}", mod)
     return Normalised("DATE", f"{year:04d}-{month:02d}", mod)
+
+
+@rule(
+    r"(?:(early|mid|late)[- ])?(?:(last|this|next|this past|this coming|past|coming) )?"
+    + _MON
+    + r"(?: (\d{1,2})(?:st|nd|rd|th)?)?(?:,? (?:of )?(this|last|next) year)?"
+)
+def _relative_month(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    modifier, year_word = m.group(2), m.group(5)
+    if (modifier is None) == (year_word is None):
+        return None
+    month = _month_num(m.group(3))
+    mod = MODS.get(m.group(1) or "")
+
+    def make(r: dt.date) -> str:
+        if year_word:
+            year = r.year + {"this": 0, "last": -1, "next": 1}[year_word]
+        elif modifier in {"last", "past", "this past"}:
+            year = r.year - 1 if month >= r.month else r.year
+        elif modifier in {"next", "coming", "this coming"}:
+            year = r.year + 1 if month <= r.month else r.year
+        else:
+            year = r.year
+        day = m.group(4)
+        return f"{year:04d}-{month:02d}" + (f"-{int(day):02d}" if day else "")
+
+    return _relative(ref, make, mod=mod)
 
 
 @rule(r"(\d{1,2})(?:st|nd|rd|th)? (?:of )?" + _MON + r"(?:,? (\d{4}))?")
@@ -429,6 +494,31 @@ def _previous_quarter(ref: dt.date, years_back: int = 0) -> str:
 
 
 @rule(
+    r"(?:the )?(?:comparable )?(this year's|last year's|next year's|year-ago|year-earlier|\d{4})"
+    r" (?:fiscal )?(?:(first|second|third|fourth)[- ])?(quarter|period)"
+)
+def _dated_quarter(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    """A quarter tied to a year: "the 1988 quarter", "the year-ago third quarter"."""
+    anchor, ordinal = m.group(1), m.group(2)
+    if m.group(3) == "period" and not anchor[0].isdigit() and ordinal is None:
+        return None
+    offset = {"this year's": 0, "next year's": 1}.get(anchor, -1)
+
+    def make(r: dt.date) -> str:
+        year, month = shift_months(r, -3)
+        number = ORDINALS[ordinal] if ordinal else (month - 1) // 3 + 1
+        if anchor[0].isdigit():
+            year = int(anchor)
+        elif ordinal:
+            year = r.year + offset
+        else:
+            year += offset
+        return f"{year:04d}-Q{number}"
+
+    return _relative(ref, make)
+
+
+@rule(
     r"(?:the )?(?:comparable |same |corresponding )?(?:(first|second|third|fourth|1st|2nd|3rd|"
     r"4th|last|latest|current|this|previous|past|year-earlier|year-ago|fiscal|recent|"
     r"most recent) )?(?:fiscal )?(?:(first|second|third|fourth)[- ])?(quarter|half|period)"
@@ -439,6 +529,8 @@ def _quarter(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised 
     unit = m.group(3)
     code = "H" if unit == "half" else "Q"
     year_text = m.group(4)
+    if unit == "half" and which == "last":
+        which = "second"
     if unit == "period" and which not in {"latest", "year-earlier", "year-ago", "recent"}:
         return None
     if which in ORDINALS and which != "last":
@@ -467,8 +559,8 @@ def _quarter(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised 
 
 
 @rule(
-    r"(?:(this|last|next|past|coming|previous|early|late|mid) ?)?(spring|summer|autumn|fall"
-    r"|winter)(?: (?:of )?(\d{4}))?"
+    r"(?:the )?(?:(this past|this|last|next|past|coming|previous|early|late|mid) ?)?(spring"
+    r"|summer|autumn|fall|winter)(?: (?:of )?(\d{4}))?"
 )
 def _season(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
     code = SEASONS[m.group(2)]
@@ -478,12 +570,16 @@ def _season(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
     offset = {"last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}.get(modifier, 0)
     if not modifier and tense == "past":
         offset = 0
+    if modifier == "this past":
+        starts = {"SP": 3, "SU": 6, "FA": 9, "WI": 12}
+        return _relative(ref, lambda r: f"{r.year - (starts[code] > r.month):04d}-{code}")
     return _relative(ref, lambda r: f"{r.year + offset:04d}-{code}")
 
 
 @rule(
-    r"(?:(?:earlier|later|early|late) )?(this|last|next|past|coming|previous|the same|that|"
-    r"the current|the following) (week|weekend|month|year|decade|century)"
+    r"(?:(?:earlier|later|early|late|the end of|the beginning of|the start of|the middle of) )?"
+    r"(this|last|next|past|coming|previous|the same|that|the current|the following) "
+    r"(?:fiscal )?(week|weekend|month|year|decade|century)"
 )
 def _this_unit(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
     modifier, unit = m.group(1), m.group(2)
@@ -553,6 +649,19 @@ def _ago(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | No
     return _relative(ref, make)
 
 
+@rule(r"(?:the )?(?:most )?recent (day|week|month|year|decade|quarter)s")
+def _recent(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    return Normalised("DURATION", duration(None, m.group(1)))
+
+
+@rule(
+    r"(?:around |about |by |at |until )?(?:the )?(?:(?:end of )?(?:the |this )?year|year)"
+    r"[- ']?s? ?end|the end of (?:the|this) year"
+)
+def _year_end(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    return _relative(ref, lambda r: f"{r.year:04d}", mod="END")
+
+
 @rule(r"(?:the )?(?:full |calendar |current )year")
 def _the_year(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
     return _relative(ref, lambda r: f"{r.year:04d}")
@@ -560,12 +669,14 @@ def _the_year(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised
 
 @rule(
     r"(?:(?:about|some|nearly|almost|roughly|approximately|more than|less than|over|just|only|"
-    r"at least|up to|the|a|an|another|the (?:past|last|next|previous|first|final|coming|"
+    r"at least|least|no more than|as long as|as much as|barely|year-earlier|year-ago|"
+    r"up to|the|a|an|another|the (?:past|last|next|previous|first|final|coming|"
     r"following|latest|remaining)|(?:the )?(?:first|last|past|next|previous)|all|each|"
     r"another|those|these|full|entire|whole) )*"
     r"(" + _NUM_WORDS + r"|several|a few|few|many|a couple of|couple of|some)?[- ]?"
     r"(?:and a half )?(?:full |more |consecutive |straight |long |calendar |business |"
     r"successive |fiscal |trading )?" + _UNIT + r"(?:-long|-old| long| running| old)?"
+    r"(?: of (?:the |this |last |fiscal )?(?:\d{4}|year))?"
 )
 def _duration(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
     count, unit = m.group(1), m.group(2)
@@ -620,13 +731,17 @@ def _clock(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
     return _relative(ref, lambda r: f"{r.isoformat()}T{hour:02d}:{minute:02d}", "TIME")
 
 
-@rule(r"(?:the )?(morning|afternoon|evening|night|overnight|weekend|day|week|month)")
+@rule(
+    r"(?:the )?(?:(?:early|mid|late)[- ])?(morning|afternoon|evening|night|overnight|weekend|day"
+    r"|week|month)"
+)
 def _bare_unit(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
     word = m.group(1)
-    if word in PARTS_OF_DAY:
-        return _relative(ref, lambda r: f"{r.isoformat()}T{PARTS_OF_DAY[word]}", "TIME")
+    if word in PARTS_OF_DAY or word == "overnight":
+        code = PARTS_OF_DAY.get(word, "NI")
+        return _relative(ref, lambda r: f"{r.isoformat()}T{code}", "TIME")
     if word == "weekend":
-        return _relative(ref, lambda r: iso_week(r) + "-WE")
+        return _relative(ref, lambda r: iso_week(_weekend_day(r, tense)) + "-WE")
     if word in {"day", "week", "month", "year"}:
         return Normalised("DURATION", duration(1, word))
     return None
@@ -673,9 +788,49 @@ def _fallback(text: str, ref: dt.date | None, tense: Tense) -> Normalised | None
 
 
 _YEAR_BACK = re.compile(
-    r"(?:a|one) year (?:ago|earlier|before)|last year|the year-(?:ago|earlier)"
-    r" (?:period|quarter)|year-(?:ago|earlier)"
+    r"(?:a|one) year (?:ago|earlier|before)|(?:the )?(?:comparable )?year-(?:ago|earlier)"
+    r"(?: (?:period|quarter))?|last year's quarter|the quarter a year ago"
+    r"|the (?:same|corresponding|comparable) (?:period|quarter) (?:of )?(?:a year ago|last year)"
 )
+_BARE_YEAR_BACK = re.compile(r"(?:the )?year-(?:ago|earlier)")
+_TENS = {
+    "ten": 10,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_UNITS_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+_SPELLED_CENTURY = re.compile(
+    r"\b(eighteen|nineteen|twenty) ("
+    + "|".join(_TENS)
+    + r")(?:[- ]("
+    + "|".join(_UNITS_WORDS)
+    + r"))?\b"
+)
+_SPELLED_2000 = re.compile(
+    r"(?:the year )?two thousand(?: and (" + "|".join(_UNITS_WORDS) + r"))?$"
+)
+_LEAD_WEEKDAY = re.compile(r"(?:the day )?" + _WD + r",? (?=" + _MON + r" \d)")
+_WEEK_OF = re.compile(r"(?:the )?week of (.+)")
+
+
+def _spell_years(text: str) -> str:
+    """Write spelled-out years as digits: "nineteen ninety-six" -> "1996"."""
+
+    def century(m: re.Match[str]) -> str:
+        hundreds = {"eighteen": 18, "nineteen": 19, "twenty": 20}[m.group(1)]
+        unit = _UNITS_WORDS.index(m.group(3)) + 1 if m.group(3) else 0
+        return str(hundreds * 100 + _TENS[m.group(2)] + unit)
+
+    text = _SPELLED_CENTURY.sub(century, text)
+    return _SPELLED_2000.sub(
+        lambda m: str(2000 + (_UNITS_WORDS.index(m.group(1)) + 1 if m.group(1) else 0)), text
+    )
 
 
 def normalise(
@@ -686,9 +841,19 @@ def normalise(
     ``quarterly`` says the sentence reports quarterly results, where "a year earlier"
     means the same quarter a year before, as TimeBank's financial news annotates it.
     """
-    cleaned = _clean(text)
+    if re.search(r"\b(?:may|march)\b", text) and not re.search(r"\d", text):
+        return None  # the modal verb and the verb "march", not the months
+    cleaned = _spell_years(_clean(text))
+    cleaned = _LEAD_WEEKDAY.sub("", cleaned)
     if quarterly and ref is not None and _YEAR_BACK.fullmatch(cleaned):
         return Normalised("DATE", _previous_quarter(ref, 1))
+    if _BARE_YEAR_BACK.fullmatch(cleaned):
+        return _relative(ref, lambda r: f"{r.year - 1:04d}")
+    week_of = _WEEK_OF.fullmatch(cleaned)
+    if week_of:
+        day = normalise(week_of.group(1), ref, tense)
+        if day is not None and day.value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.value):
+            return Normalised("DATE", iso_week(dt.date.fromisoformat(day.value)))
     for pattern, func in _RULES:
         match = pattern.fullmatch(cleaned)
         if match:
