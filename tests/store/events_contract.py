@@ -243,3 +243,18 @@ class EventStoreContract:
         loser = "e-split" if survivor.id != "e-split" else event.id
         with pytest.raises(Moved):
             events_store.get_event(loser)
+
+    def test_reposting_an_article_whose_old_event_id_redirects_gets_a_new_event(
+        self, events_store: Store
+    ) -> None:
+        """Deleted, then posted again after its event id became a redirect: still assigned."""
+        indexer = self._indexer(events_store)
+        quake = indexer.ingest(ArticleInput(text=QUAKE, source="a")).article
+        talks = indexer.ingest(ArticleInput(text=GENEVA_TALKS[0], source="b")).article
+        assert quake.event_id and talks.event_id
+        indexer.delete(quake.id)
+        events_store.add_redirect(quake.event_id, talks.event_id)
+        again = indexer.ingest(ArticleInput(text=QUAKE, source="a")).article
+        assert again.event_id not in (None, quake.event_id, talks.event_id)
+        event, _ = events_store.get_event(again.event_id or "")
+        assert event.articles == (again.id,)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from storyrecords.indexer.errors import Conflict, NotFound
+from storyrecords.indexer.errors import Conflict, Moved, NotFound
 from storyrecords.indexer.events import similarity
 from storyrecords.indexer.events.merge import merge_event
 from storyrecords.indexer.models import Article, Event
@@ -32,6 +32,24 @@ FOLD_THRESHOLD = 0.6
 def event_id_for(article: Article) -> str:
     """A new event is named after the article that founded it: stable across reindexing."""
     return "e" + article.id.removeprefix("a")
+
+
+def _free_event_id(store: Store, article: Article) -> str:
+    """The article's event id, or a numbered variant when that id is taken.
+
+    It can be: an article deleted and posted again after its event was merged into another
+    leaves a redirect under the old id.
+    """
+    base = event_id_for(article)
+    for n in range(1, 100):
+        candidate = base if n == 1 else f"{base}-{n}"
+        try:
+            store.get_event(candidate)
+        except NotFound:
+            return candidate
+        except Moved:
+            continue
+    raise Conflict(f"no free event id for article {article.id}")
 
 
 def assign_article(store: Store, article: Article) -> Event:
@@ -61,7 +79,7 @@ def _assign_once(store: Store, article: Article) -> Event:
     now = now_iso()
     if not matches:
         event = merge_event(
-            event_id_for(article),
+            _free_event_id(store, article),
             [article],
             first_seen=now,
             last_updated=now,
