@@ -76,3 +76,12 @@ def in_ci() -> bool:
     import os
 
     return os.environ.get("CI", "").lower() == "true"
+
+
+def require_shared(path: Path, what: str) -> Path:
+    """``path`` under ../shared, or a clear skip locally and a failure under CI."""
+    if not path.exists():
+        if in_ci():
+            pytest.fail(f"{what} missing at {path} (CI=true never skips)")
+        pytest.skip(f"{what} not found at {path}; it lives under ../shared")
+    return path

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from storyrecords.evaluation import ecbplus_events
+from tests.conftest import require_shared
 
 pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
@@ -18,11 +18,7 @@ B3_FLOOR = 0.80
 
 
 def test_ecbplus_event_slice_scores_above_floor() -> None:
-    directory = EVAL_DIR / "ecbplus"
-    if not (directory / "docs").is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"ECB+ missing at {directory} (CI=true never skips)")
-        pytest.skip(f"ECB+ not found at {directory}; it lives in ../shared/eval/ecbplus")
+    directory = require_shared(EVAL_DIR / "ecbplus" / "docs", "ECB+").parent
     result = ecbplus_events.run(directory, topics=TOPICS, sweep=())
     assert result["gold_clusters"] == 2 * len(TOPICS)
     assert result["cross_topic_clusters"] == 0

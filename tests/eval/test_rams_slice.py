@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from storyrecords.evaluation import rams
+from tests.conftest import require_shared
 
 pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 
 def _corpus() -> Path:
-    directory = rams.DEFAULT_DIR
-    if not (directory / "dev.jsonlines").is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"RAMS dev missing at {directory} (CI=true never skips)")
-        pytest.skip(f"RAMS dev not found at {directory}; it lives in ../shared/eval/rams")
-    return directory
+    return require_shared(rams.DEFAULT_DIR / "dev.jsonlines", "RAMS dev").parent
 
 
 def test_reads_only_demand_like_events() -> None:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from storyrecords.evaluation import tempeval
+from tests.conftest import require_shared
 
 pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 
 def _corpus() -> Path:
-    directory = tempeval.DEFAULT_DIR
-    if not directory.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"TempEval-3 missing at {directory} (CI=true never skips)")
-        pytest.skip(f"TempEval-3 not found at {directory}; it lives in ../shared/eval/tempeval3")
-    return directory
+    return require_shared(tempeval.DEFAULT_DIR, "TempEval-3")
 
 
 def test_reads_timeml_with_gold_offsets() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from spacy.language import Language
 
@@ -11,6 +9,7 @@ from storyrecords.evaluation import SHARED_DIR
 from storyrecords.indexer.extract.dates import extract_dates
 from storyrecords.indexer.models import DateRef
 from storyrecords.indexer.pipeline import load_model, parse
+from tests.conftest import require_shared
 
 pytestmark = pytest.mark.slow
 SAMPLES = SHARED_DIR / "samples"
@@ -23,12 +22,7 @@ def nlp() -> Language:
 
 
 def _sample(name: str) -> str:
-    path = SAMPLES / name
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"sample missing at {path} (CI=true never skips)")
-        pytest.skip(f"sample not found at {path}; it lives in ../shared/samples")
-    return path.read_text(encoding="utf-8")
+    return require_shared(SAMPLES / name, "sample").read_text(encoding="utf-8")
 
 
 def _dates(nlp: Language, text: str, published_at: str | None = PUBLISHED) -> list[DateRef]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from spacy.language import Language
@@ -13,6 +12,7 @@ from storyrecords.evaluation.demands_samples import score_samples
 from storyrecords.indexer.extract.demands import extract_demands
 from storyrecords.indexer.models import Demand
 from storyrecords.indexer.pipeline import default_pipeline, load_model, parse
+from tests.conftest import require_shared
 from tests.extract.hand_parties import build_parties
 
 pytestmark = pytest.mark.slow
@@ -138,11 +138,7 @@ def test_sentence_span_points_at_the_text(nlp: Language) -> None:
 
 
 def test_samples_demands_end_to_end() -> None:
-    expected_file = SAMPLES / "geneva-talks.expected.json"
-    if not expected_file.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"samples missing at {SAMPLES} (CI=true never skips)")
-        pytest.skip(f"samples not found at {SAMPLES}; they live in ../shared/samples")
+    expected_file = require_shared(SAMPLES / "geneva-talks.expected.json", "samples")
     expected = json.loads(expected_file.read_text(encoding="utf-8"))
     pipeline = default_pipeline()
     extractions = {

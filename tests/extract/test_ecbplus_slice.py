@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from storyrecords.evaluation import ecbplus
+from tests.conftest import require_shared
 
 pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 
 def test_ecbplus_slice_scores_above_floor() -> None:
-    directory = ecbplus.DEFAULT_DIR
-    if not (directory / "annotated_sentences.csv").exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"ECB+ missing at {directory} (CI=true never skips)")
-        pytest.skip(f"ECB+ not found at {directory}; it lives in ../shared/eval/ecbplus")
+    directory = require_shared(ecbplus.DEFAULT_DIR / "annotated_sentences.csv", "ECB+").parent
     result = ecbplus.run(directory, limit=12)
     assert result["documents"] == 12
     assert result["parties"]["overlap"]["precision"] >= 0.5

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from storyrecords.evaluation import SHARED_DIR
 from storyrecords.evaluation import samples as scorer
 from storyrecords.indexer.models import Extraction
+from tests.conftest import require_shared
 
 SAMPLES = SHARED_DIR / "samples"
 pytestmark = pytest.mark.slow
@@ -17,10 +17,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def extracted() -> dict[str, Extraction]:
-    if not (SAMPLES / scorer.EXPECTED_FILE).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"samples missing at {SAMPLES} (CI=true never skips)")
-        pytest.skip(f"samples not found at {SAMPLES}; they live in ../shared/samples")
+    require_shared(SAMPLES / scorer.EXPECTED_FILE, "samples")
     return scorer.extract_samples(Path(SAMPLES))
 
 
