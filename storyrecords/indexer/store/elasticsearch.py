@@ -154,15 +154,21 @@ class ElasticsearchStore(Store):
         response = self._run(collection, doing, lambda: self._client.search(index=alias, **body))
         return dict(response.body)
 
-    def _scan(self, collection: str, body: dict[str, Any], sort: list[Any]) -> Iterator[Any]:
-        """Every hit of a query in ``sort`` order, fetched in pages with search_after."""
+    def _scan(
+        self,
+        collection: str,
+        body: dict[str, Any],
+        sort: list[Any],
+        fields: Sequence[str] = ("doc",),
+    ) -> Iterator[Any]:
+        """The ``_source`` (``fields`` only) of every hit in ``sort`` order, by search_after."""
         after: list[Any] | None = None
         while True:
-            page = {**body, "sort": sort, "size": 500, "source_includes": ["doc"]}
+            page = {**body, "sort": sort, "size": 500, "source_includes": list(fields)}
             if after is not None:
                 page["search_after"] = after
             hits = self._search_body(collection, "list records", page)["hits"]["hits"]
-            yield from (hit["_source"]["doc"] for hit in hits)
+            yield from (hit["_source"] for hit in hits)
             if len(hits) < 500:
                 return
             after = hits[-1]["sort"]
@@ -245,8 +251,8 @@ class ElasticsearchStore(Store):
 
     def iter_articles(self) -> Iterator[Article]:
         sort = [{"indexed_us": "asc"}, {"id": "asc"}]
-        for doc in self._scan("articles", {"query": {"match_all": {}}}, sort):
-            yield Article.from_dict(doc)
+        for source in self._scan("articles", {"query": {"match_all": {}}}, sort):
+            yield Article.from_dict(source["doc"])
 
     def search_articles(self, query: SearchQuery) -> SearchPage:
         scope = []
@@ -510,19 +516,9 @@ class ElasticsearchStore(Store):
             raise Conflict(f"event {event_id} changed while adding a redirect") from exc
 
     def redirects(self) -> dict[str, str]:
-        body = {"query": {"exists": {"field": "redirect_to"}}, "_source": ["id", "redirect_to"]}
-        found: dict[str, str] = {}
-        after: list[Any] | None = None
-        while True:
-            page = {**body, "sort": [{"id": "asc"}], "size": 500}
-            if after is not None:
-                page["search_after"] = after
-            hits = self._search_body("events", "list redirects", page)["hits"]["hits"]
-            for hit in hits:
-                found[hit["_source"]["id"]] = hit["_source"]["redirect_to"]
-            if len(hits) < 500:
-                return found
-            after = hits[-1]["sort"]
+        body = {"query": {"exists": {"field": "redirect_to"}}}
+        sources = self._scan("events", body, [{"id": "asc"}], fields=("id", "redirect_to"))
+        return {source["id"]: source["redirect_to"] for source in sources}
 
     def delete_event(self, event_id: str, *, version: str) -> None:
         current = self._live_event(event_id, version)
@@ -563,7 +559,7 @@ class ElasticsearchStore(Store):
     def articles_of_event(self, event_id: str) -> list[Article]:
         body = {"query": {"bool": {"filter": [{"term": {"event_id": event_id}}]}}}
         sort = [{"indexed_us": "asc"}, {"id": "asc"}]
-        return [Article.from_dict(doc) for doc in self._scan("articles", body, sort)]
+        return [Article.from_dict(source["doc"]) for source in self._scan("articles", body, sort)]
 
     def search_events(self, query: SearchQuery) -> SearchPage:
         live = [{"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}]
