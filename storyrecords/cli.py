@@ -17,13 +17,14 @@ import click
 
 from storyrecords import __version__
 from storyrecords.api.config import Settings
+from storyrecords.evaluation import SHARED_DIR
 from storyrecords.indexer.errors import StoreUnavailable
 from storyrecords.indexer.sources import SourceRecord, read_sources
 
 if TYPE_CHECKING:  # heavy imports stay out of `storyrecords --help`
     from storyrecords.indexer.ingest import Indexer
 
-DEFAULT_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
+DEFAULT_SAMPLES = SHARED_DIR / "samples"
 
 
 def _settings(ctx: click.Context) -> Settings:
