@@ -3,7 +3,8 @@ FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY pyproject.toml README.md ./
-COPY storyrecords ./storyrecords
+COPY api ./api
+COPY indexer ./indexer
 RUN pip install --no-cache-dir .
 RUN useradd --system --create-home storyrecords
 USER storyrecords

@@ -11,7 +11,7 @@ setup:
 	scripts/setup.sh
 
 lint:
-	.venv/bin/ruff check storyrecords tests && .venv/bin/mypy
+	.venv/bin/ruff check api indexer tests && .venv/bin/mypy
 
 openapi:  ## regenerate openapi.yaml from the code
 	.venv/bin/storyrecords openapi > openapi.yaml

@@ -24,7 +24,7 @@ if [[ -z ${STORYRECORDS_TEST_ELASTICSEARCH_URL:-} ]]; then
 fi
 
 echo "== ruff" >&2
-ruff check storyrecords tests
+ruff check api indexer tests
 echo "== mypy" >&2
 mypy
 echo "== openapi.yaml matches the code" >&2

@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from storyrecords.api.app import create_app
-from storyrecords.api.config import Settings
-from storyrecords.indexer.models import ArticleInput, Extraction, Mention, Party, Place
-from storyrecords.indexer.store.embedded import EmbeddedStore
+from api.app import create_app
+from api.config import Settings
+from indexer.models import ArticleInput, Extraction, Mention, Party, Place
+from indexer.store.embedded import EmbeddedStore
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

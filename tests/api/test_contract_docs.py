@@ -10,10 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from storyrecords.api.app import create_app
-from storyrecords.api.config import Settings
-from storyrecords.indexer.errors import StoreUnavailable
-from storyrecords.indexer.store.embedded import EmbeddedStore
+from api.app import create_app
+from api.config import Settings
+from indexer.errors import StoreUnavailable
+from indexer.store.embedded import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,20 +77,20 @@ class _DownStore(EmbeddedStore):
     """An embedded store whose database has gone away, as when a disk or server fails."""
 
     def ping(self) -> None:
-        raise StoreUnavailable("disk unplugged", retry_after=7)
+        raise StoreUnavailable("disk unplugged at /srv/secret/path")
 
     def get_article(self, article_id: str):  # type: ignore[no-untyped-def]
-        raise StoreUnavailable("disk unplugged", retry_after=7)
+        raise StoreUnavailable("disk unplugged at /srv/secret/path")
 
     def search_articles(self, query):  # type: ignore[no-untyped-def]
-        raise StoreUnavailable("disk unplugged", retry_after=7)
+        raise StoreUnavailable("disk unplugged at /srv/secret/path")
 
 
 def test_store_outage_is_503_with_retry_after_and_nothing_acknowledged(tmp_path: Path) -> None:
     from tests.conftest import fake_extract
 
     store = _DownStore(tmp_path / "s.sqlite3")
-    client = create_app(Settings(data_dir=tmp_path), store=store,
+    client = create_app(Settings(data_dir=tmp_path, retry_after_seconds=7), store=store,
                         extractor=(fake_extract, "t")).test_client()
     for response in (
         client.get("/readyz"),
@@ -100,13 +100,14 @@ def test_store_outage_is_503_with_retry_after_and_nothing_acknowledged(tmp_path:
         assert response.status_code == 503
         assert response.mimetype == "application/problem+json"
         assert response.headers["Retry-After"] == "7"
-        assert "Retry" in response.get_json()["detail"]
+        assert "retry" in response.get_json()["detail"].lower()
+        assert "/srv/secret" not in response.get_data(as_text=True)  # no internals leak
     assert store.count_articles() == 0
 
 
 def test_unreachable_elasticsearch_is_503_not_a_hang(tmp_path: Path) -> None:
     """A real client against a port nobody listens on: the outage path users will meet."""
-    from storyrecords.indexer.store.elasticsearch import ElasticsearchStore
+    from indexer.store.elasticsearch import ElasticsearchStore
     from tests.conftest import fake_extract
 
     store = ElasticsearchStore("http://127.0.0.1:9", index="nowhere", timeout=2)

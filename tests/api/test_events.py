@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from storyrecords.indexer.store.embedded import EmbeddedStore
+from indexer.store.embedded import EmbeddedStore
 from tests.api.test_articles import BERLIN, GENEVA, assert_problem, post
 
 

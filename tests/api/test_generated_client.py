@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    generator = shutil.which("openapi-python-client")
+    beside = Path(sys.executable).with_name("openapi-python-client")
+    generator = str(beside) if beside.exists() else shutil.which("openapi-python-client")
     if generator is None:
         pytest.fail("openapi-python-client is a dev dependency; run scripts/setup.sh")
     out = tmp_path_factory.mktemp("sdk")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from storyrecords import cli
-from storyrecords.indexer.sources import read_sources, txt_article
-from storyrecords.indexer.store.embedded import EmbeddedStore
+from api import cli
+from indexer.sources import read_sources, txt_article
+from indexer.store.embedded import EmbeddedStore
 from tests.conftest import fake_extract
 
 
@@ -18,7 +18,7 @@ from tests.conftest import fake_extract
 def _no_nlp(monkeypatch: pytest.MonkeyPatch) -> None:
     """CLI behaviour, not NLP: the fake extractor stands in for spaCy."""
     monkeypatch.setattr(
-        "storyrecords.api.services.pipeline_extractor", lambda: (fake_extract, "test-1")
+        "indexer.ingest.default_extractor", lambda: (fake_extract, "test-1")
     )
 
 

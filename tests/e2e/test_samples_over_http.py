@@ -56,7 +56,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
         # Two gunicorn workers: concurrent ingests really run in two processes.
-        [sys.executable, "-m", "storyrecords.cli", "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

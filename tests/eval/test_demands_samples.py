@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from storyrecords.evaluation.demands_samples import has_key_words, score_samples
-from storyrecords.indexer.models import Demand, Extraction, Mention, Party
+from indexer.evaluation.demands_samples import has_key_words, score_samples
+from indexer.models import Demand, Extraction, Mention, Party
 
 EXPECTED: dict[str, Any] = {
     "articles": {"a.txt": {}, "b.txt": {}},

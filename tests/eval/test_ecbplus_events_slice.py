@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from storyrecords.evaluation import ecbplus_events
+from indexer.evaluation import ecbplus_events
 from tests.conftest import require_shared
 
 pytestmark = [pytest.mark.eval, pytest.mark.slow]

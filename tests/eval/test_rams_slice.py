@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from storyrecords.evaluation import rams
+from indexer.evaluation import rams
 from tests.conftest import require_shared
 
 pytestmark = [pytest.mark.eval, pytest.mark.slow]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from storyrecords.indexer.events.merge import merge_event
-from storyrecords.indexer.models import Article, Demand, Fact, Mention, Party, Venue
+from indexer.events.merge import merge_event
+from indexer.models import Article, Demand, Fact, Mention, Party, Venue
 
 
 def _article(

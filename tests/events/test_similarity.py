@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from storyrecords.indexer.events.similarity import (
+from indexer.events.similarity import (
     THRESHOLD,
     Signature,
     choose,
@@ -13,7 +13,7 @@ from storyrecords.indexer.events.similarity import (
     signature,
     similarity,
 )
-from storyrecords.indexer.models import Article, DateRef, Party, Place, Venue
+from indexer.models import Article, DateRef, Party, Place, Venue
 
 US = Party("country:US", "United States", "country")
 RU = Party("country:RU", "Russia", "country")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from storyrecords.indexer.models import Mention, Party, PartyKind
+from indexer.models import Mention, Party, PartyKind
 
 AFFILIATIONS = {
     "person:wendy-sherman": "country:US",

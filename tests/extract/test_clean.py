@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storyrecords.indexer.extract.clean import clean_text
+from indexer.extract.clean import clean_text
 
 
 def test_more_stories_block_and_its_headlines_are_cut() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from spacy.language import Language
 
-from storyrecords.evaluation import SHARED_DIR
-from storyrecords.indexer.extract.dates import extract_dates
-from storyrecords.indexer.models import DateRef
-from storyrecords.indexer.pipeline import load_model, parse
+from indexer.evaluation import SHARED_DIR
+from indexer.extract.dates import extract_dates
+from indexer.models import DateRef
+from indexer.pipeline import load_model, parse
 from tests.conftest import require_shared
 
 pytestmark = pytest.mark.slow

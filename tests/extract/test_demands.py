@@ -7,11 +7,11 @@ import json
 import pytest
 from spacy.language import Language
 
-from storyrecords.evaluation import SHARED_DIR
-from storyrecords.evaluation.demands_samples import score_samples
-from storyrecords.indexer.extract.demands import extract_demands
-from storyrecords.indexer.models import Demand
-from storyrecords.indexer.pipeline import default_pipeline, load_model, parse
+from indexer.evaluation import SHARED_DIR
+from indexer.evaluation.demands_samples import score_samples
+from indexer.extract.demands import extract_demands
+from indexer.models import Demand
+from indexer.pipeline import default_pipeline, load_model, parse
 from tests.conftest import require_shared
 from tests.extract.hand_parties import build_parties
 

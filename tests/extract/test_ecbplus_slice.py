@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storyrecords.evaluation import ecbplus
+from indexer.evaluation import ecbplus
 from tests.conftest import require_shared
 
 pytestmark = [pytest.mark.eval, pytest.mark.slow]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import spacy
 
-from storyrecords.indexer.extract.facts import extract_facts
+from indexer.extract.facts import extract_facts
 
 
 def _facts(text: str) -> list[tuple[str, str, str]]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from storyrecords.indexer.extract.parties import _person_key, extract_parties
-from storyrecords.indexer.extract.reference import slug
-from storyrecords.indexer.models import Party
+from indexer.extract.parties import _person_key, extract_parties
+from indexer.extract.reference import slug
+from indexer.models import Party
 from tests.extract.handmade import make_doc
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from storyrecords.indexer.extract.places import extract_locations
-from storyrecords.indexer.models import DateRef
+from indexer.extract.places import extract_locations
+from indexer.models import DateRef
 from tests.extract.handmade import make_doc
 
 

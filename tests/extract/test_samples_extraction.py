@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from storyrecords.evaluation import SHARED_DIR
-from storyrecords.evaluation import samples as scorer
-from storyrecords.indexer.models import Extraction
+from indexer.evaluation import SHARED_DIR
+from indexer.evaluation import samples as scorer
+from indexer.models import Extraction
 from tests.conftest import require_shared
 
 SAMPLES = SHARED_DIR / "samples"

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from storyrecords.indexer.extract.temporal_values import Tense, normalise
+from indexer.extract.temporal_values import Tense, normalise
 
 TUESDAY = dt.date(2022, 1, 11)
 

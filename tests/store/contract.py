@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from storyrecords.indexer.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
-from storyrecords.indexer.models import (
+from indexer.errors import Conflict, InvalidQuery, NotFound, StoreUnavailable
+from indexer.models import (
     Article,
     DateRef,
     Demand,
@@ -27,8 +27,8 @@ from storyrecords.indexer.models import (
     Place,
     Venue,
 )
-from storyrecords.indexer.store.base import PutResult, Store
-from storyrecords.indexer.store.query import (
+from indexer.store.base import PutResult, Store
+from indexer.store.query import (
     FACETS,
     Cursor,
     SearchPage,
@@ -37,7 +37,7 @@ from storyrecords.indexer.store.query import (
     decode_cursor,
     encode_cursor,
 )
-from storyrecords.indexer.timefmt import now_iso
+from indexer.timefmt import now_iso
 
 StoreFactory = Callable[[], Store]
 

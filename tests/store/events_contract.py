@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from storyrecords.indexer.errors import Conflict, Moved, NotFound
-from storyrecords.indexer.events.merge import merge_event
-from storyrecords.indexer.ingest import Indexer
-from storyrecords.indexer.models import (
+from indexer.errors import Conflict, Moved, NotFound
+from indexer.events.merge import merge_event
+from indexer.ingest import Indexer
+from indexer.models import (
     Article,
     ArticleInput,
     Event,
@@ -23,9 +23,9 @@ from storyrecords.indexer.models import (
     Party,
     Venue,
 )
-from storyrecords.indexer.store.base import Store
-from storyrecords.indexer.store.query import EVENT_FACETS, SearchQuery
-from storyrecords.indexer.timefmt import now_iso
+from indexer.store.base import Store
+from indexer.store.query import EVENT_FACETS, SearchQuery
+from indexer.timefmt import now_iso
 
 StoreFactory = Callable[[], Store]
 

@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
-from storyrecords.indexer.errors import Moved, NotFound
-from storyrecords.indexer.events.merge import merge_event
-from storyrecords.indexer.ingest import Indexer
-from storyrecords.indexer.models import ArticleInput, Extraction
-from storyrecords.indexer.reindex import reindex
-from storyrecords.indexer.store.base import Store
-from storyrecords.indexer.store.query import EVENT_FACETS, SearchQuery
-from storyrecords.indexer.timefmt import now_iso
+from indexer.errors import Moved, NotFound
+from indexer.events.merge import merge_event
+from indexer.ingest import Indexer
+from indexer.models import ArticleInput, Extraction
+from indexer.reindex import reindex
+from indexer.store.base import Store
+from indexer.store.query import EVENT_FACETS, SearchQuery
+from indexer.timefmt import now_iso
 from tests.store.events_contract import GENEVA_TALKS, QUAKE
 from tests.store.events_contract import _extract as extract_v1
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from elasticsearch import Elasticsearch, TransportError
 
-from storyrecords.indexer.store.base import Store
-from storyrecords.indexer.store.elasticsearch import ElasticsearchStore
+from indexer.store.base import Store
+from indexer.store.elasticsearch import ElasticsearchStore
 from tests.conftest import in_ci
 from tests.store.contract import StoreContract, StoreFactory
 from tests.store.events_contract import EventStoreContract

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from storyrecords.indexer.store.base import Store
-from storyrecords.indexer.store.embedded import EmbeddedStore
+from indexer.store.base import Store
+from indexer.store.embedded import EmbeddedStore
 from tests.store.contract import StoreContract, StoreFactory
 from tests.store.events_contract import EventStoreContract
 from tests.store.rebuild_contract import RebuildContract

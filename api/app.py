@@ -1,0 +1,108 @@
+"""The Flask app factory: nothing connects to a service until a request needs it."""
+
+from __future__ import annotations
+
+import http
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from api import docs, errors, health, services
+from api.articles.resources import blp as articles_blp
+from api.articles.schemas import ArticleIdConverter, article_id_param
+from api.config import Settings
+from api.errors import PROBLEM_JSON, ProblemSchema, limit_url_length
+from api.events.resources import blp as events_blp
+from indexer import __version__
+from indexer.ingest import Extractor
+from indexer.store.base import Store
+
+DESCRIPTION = """\
+Machine-readable story records from news articles: parties, venues, dates and demands,
+with faceted search over articles and over **events** — every article about one real-world
+happening merged into one record, each value pointing back to the articles that state it,
+and the facts the sources disagree on listed as `conflicts`.
+
+**Errors** are RFC 9457 `application/problem+json` bodies with `type`, `title`, `status`,
+`detail`, and for validation failures `errors` (field messages by location). Validation of
+bodies and query parameters answers **422**; malformed JSON **400**; a wrong `Content-Type`
+**415**; an oversize body **413**; an unreachable store **503** with `Retry-After`, and nothing
+is acknowledged that was not stored.
+
+**Search** takes words (all must match) and "quoted phrases"; no other query syntax.
+Facet parameters repeat for OR within a facet and combine with AND across facets. Pages are
+walked with the opaque `next_cursor`; a walk never shows articles indexed after it began.
+
+**Events** keep their id as articles join; an event merged into another answers **301** with
+`Location` naming the survivor.
+"""
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, documenting every error response as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            if status < 400:
+                continue
+            response: dict[str, Any] = {"description": status.phrase, "schema": ProblemSchema}
+            if status in (503, 429):
+                response["headers"] = {
+                    "Retry-After": {
+                        "description": "Seconds to wait before retrying.",
+                        "schema": {"type": "integer"},
+                    }
+                }
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        moved: dict[str, Any] = {
+            "description": "Merged into another record; follow `Location`.",
+            "schema": ProblemSchema,
+            "headers": {
+                "Location": {"description": "The surviving record.", "schema": {"type": "string"}}
+            },
+        }
+        prepare_response(moved, self.spec, PROBLEM_JSON)
+        self.spec.components.response("MOVED_PERMANENTLY", moved, lazy=True)
+        default: dict[str, Any] = {"description": "Error", "schema": ProblemSchema}
+        prepare_response(default, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    extractor: tuple[Extractor, str] | None = None,
+) -> Flask:
+    """Build the app; ``store`` and ``extractor`` are for tests that inject their own."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="storyrecords",
+        API_VERSION=__version__,
+        OPENAPI_VERSION="3.0.3",
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_SPEC_OPTIONS={
+            "info": {
+                "description": DESCRIPTION,
+                "license": {"name": "Apache-2.0"},
+            },
+            "servers": [{"url": "http://127.0.0.1:8080", "description": "local"}],
+        },
+    )
+    services.init_app(app, settings, store=store, extractor=extractor)
+    app.url_map.converters["article_id"] = ArticleIdConverter
+    api = ProblemApi(app)
+    api.register_converter(ArticleIdConverter, article_id_param)
+    app.before_request(limit_url_length)
+    api.register_blueprint(articles_blp)
+    api.register_blueprint(events_blp)
+    api.register_blueprint(health.blp)
+    app.register_blueprint(docs.bp)
+    errors.init_app(app)
+    return app

@@ -1,0 +1,84 @@
+"""Event endpoints: faceted search over merged events, one event, and its articles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from api.articles.schemas import ArticleSearchArgsSchema, ArticleSearchResultSchema
+from api.blueprint import Blueprint
+from api.events.schemas import (
+    EventSchema,
+    EventSearchArgsSchema,
+    EventSearchResultSchema,
+)
+from api.search_args import page_body, search_query
+from api.services import services
+from indexer.records import article_json, event_json
+from indexer.store.query import EVENT_FACETS, FACETS
+
+blp = Blueprint(
+    "events",
+    __name__,
+    url_prefix="/v1/events",
+    description="Merged per-event records: all articles about one happening, with conflicts.",
+)
+
+
+@blp.route("")
+class Events(MethodView):
+    """The event collection."""
+
+    @blp.arguments(EventSearchArgsSchema, location="query", as_kwargs=False)
+    @blp.response(200, EventSearchResultSchema)
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Search events.
+
+        Same conventions as article search: words and "quoted phrases" in `q`, facet filters
+        (OR within a facet, AND across facets), facet counts under the other facets' filters,
+        and cursor pagination. `date_from`/`date_to` filter on the event's own date.
+        """
+        query = search_query(args, facets=EVENT_FACETS)
+        return page_body(services().store().search_events(query), event_json)
+
+
+@blp.route("/<string:event_id>")
+class EventById(MethodView):
+    """One merged event."""
+
+    @blp.response(200, EventSchema)
+    @blp.alt_response(301, response="MOVED_PERMANENTLY")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def get(self, event_id: str) -> dict[str, Any]:
+        """Read a merged event.
+
+        Every merged value lists the articles (and text spans) that state it; `conflicts`
+        lists the facts the articles disagree on. An event merged into another answers 301
+        with `Location` pointing at the surviving event.
+        """
+        event, _ = services().store().get_event(event_id)
+        return event_json(event)
+
+
+@blp.route("/<string:event_id>/articles")
+class EventArticles(MethodView):
+    """The articles of one event."""
+
+    @blp.arguments(ArticleSearchArgsSchema, location="query", as_kwargs=False)
+    @blp.response(200, ArticleSearchResultSchema)
+    @blp.alt_response(301, response="MOVED_PERMANENTLY")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def get(self, args: dict[str, Any], event_id: str) -> dict[str, Any]:
+        """List (and search within) the articles of an event.
+
+        Takes the parameters of article search; facets count within the event. 404 for an
+        unknown event, 301 for one merged into another.
+        """
+        store = services().store()
+        store.get_event(event_id)  # 404 or 301 before an empty list could mislead
+        query = search_query(args, FACETS, event_id=event_id)
+        return page_body(store.search_articles(query), article_json)

@@ -1,0 +1,145 @@
+"""Search parameters and results every faceted resource shares, and their query model mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import validate
+
+from indexer.store.query import (
+    FACETS,
+    MAX_FACET_SIZE,
+    MAX_PAGE_SIZE,
+    SORTS,
+    SearchQuery,
+    decode_cursor,
+)
+from indexer.timefmt import parse_day
+
+
+def _iso_date(value: str) -> None:
+    try:
+        parse_day(value)
+    except ValueError as exc:
+        raise ma.ValidationError(str(exc)) from exc
+
+
+class FacetBucketSchema(ma.Schema):
+    """One facet value and its count under the other facets' filters."""
+
+    value = ma.fields.String(required=True, metadata={"example": "country:US"})
+    label = ma.fields.String(required=True, metadata={"example": "United States"})
+    count = ma.fields.Integer(required=True, metadata={"example": 2})
+
+
+def buckets() -> ma.fields.List[Any]:
+    """A facet's buckets in a search response."""
+    return ma.fields.List(ma.fields.Nested(FacetBucketSchema), required=True)
+
+
+def facet_filter(name: str) -> ma.fields.List[Any]:
+    """A repeatable facet filter parameter."""
+    return ma.fields.List(
+        ma.fields.String(validate=validate.Length(min=1, max=100)),
+        validate=validate.Length(max=10),
+        metadata={
+            "description": f"Only records with this `{name}` facet value; repeat for OR.",
+            "explode": True,
+            "style": "form",
+        },
+    )
+
+
+def next_cursor_field() -> ma.fields.String:
+    """The cursor of the next page in a search response."""
+    return ma.fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "Pass as `cursor` for the next page; null on the last page."},
+    )
+
+
+class SearchArgsSchema(ma.Schema):
+    """Parameters every faceted search shares; resources add their facet filters."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    q = ma.fields.String(
+        validate=validate.Length(max=500),
+        metadata={
+            "description": 'Words (all must match) and "quoted phrases"; other characters are '
+            "plain text, never query syntax."
+        },
+    )
+    date_from = ma.fields.String(validate=_iso_date, metadata={"example": "2022-01-01"})
+    date_to = ma.fields.String(validate=_iso_date, metadata={"example": "2022-01-31"})
+    sort = ma.fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "Default: `relevance` when `q` is given, else `newest`."},
+    )
+    size = ma.fields.Integer(
+        load_default=10,
+        validate=validate.Range(min=1, max=MAX_PAGE_SIZE),
+        metadata={"description": f"Hits per page, at most {MAX_PAGE_SIZE}."},
+    )
+    facet_size = ma.fields.Integer(
+        load_default=10,
+        validate=validate.Range(min=1, max=MAX_FACET_SIZE),
+        metadata={"description": "Buckets per facet."},
+    )
+    cursor = ma.fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "The `next_cursor` of the previous page."},
+    )
+
+    @ma.validates_schema
+    def _range(self, data: dict[str, Any], **_: Any) -> None:
+        lo, hi = data.get("date_from"), data.get("date_to")
+        if lo and hi and lo > hi:
+            raise ma.ValidationError("date_from is after date_to", "date_from")
+
+
+def search_query(
+    args: dict[str, Any], facets: tuple[str, ...] = FACETS, event_id: str | None = None
+) -> SearchQuery:
+    """Build a SearchQuery from validated query args; a bad cursor raises InvalidQuery."""
+    cursor = args.get("cursor")
+    return SearchQuery(
+        q=args.get("q"),
+        filters={f: tuple(args.get(f) or ()) for f in facets if args.get(f)},
+        date_from=args.get("date_from"),
+        date_to=args.get("date_to"),
+        sort=args.get("sort"),
+        size=args.get("size", 10),
+        facet_size=args.get("facet_size", 10),
+        cursor=decode_cursor(cursor) if cursor else None,
+        facets=facets,
+        event_id=event_id,
+    )
+
+
+def facets_schema(name: str, facets: tuple[str, ...], doc: str) -> type[ma.Schema]:
+    """The ``facets`` object of a search response: one bucket list per facet, in order."""
+    schema = ma.Schema.from_dict({facet: buckets() for facet in facets}, name=name)
+    schema.__doc__ = doc
+    return schema
+
+
+def search_args_schema(name: str, facets: tuple[str, ...], doc: str) -> type[SearchArgsSchema]:
+    """A resource's search parameters: the shared ones plus a filter per facet."""
+    fields: dict[str, Any] = {facet: facet_filter(facet) for facet in facets}
+    schema = type(name, (SearchArgsSchema,), {**fields, "__doc__": doc})
+    return schema
+
+
+def page_body(page: Any, serialize: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """A SearchPage as the JSON every search endpoint returns."""
+    return {
+        "total": page.total,
+        "hits": [serialize(hit) for hit in page.hits],
+        "facets": {name: [vars(b) for b in found] for name, found in page.facets.items()},
+        "next_cursor": page.next_cursor,
+    }

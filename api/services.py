@@ -1,0 +1,68 @@
+"""What the views need — settings, the store, the indexer — built lazily, once per app."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+
+from api.config import Settings
+from indexer import ingest
+from indexer.ingest import Extractor, Indexer
+from indexer.store.base import Store
+from indexer.store.factory import open_store
+
+
+@dataclass
+class Services:
+    """Per-app singletons; the store is opened on first use so app creation never connects."""
+
+    settings: Settings
+    store_factory: Callable[[], Store]
+    extractor: tuple[Extractor, str] | None = None
+    _store: Store | None = None
+    _indexer: Indexer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def store(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self._store = self.store_factory()
+            return self._store
+
+    def indexer(self) -> Indexer:
+        store = self.store()
+        with self._lock:
+            if self._indexer is None:
+                extract, version = self.extractor or ingest.default_extractor()
+                self._indexer = Indexer(store, extract, version)
+            return self._indexer
+
+    def backend_name(self) -> str:
+        return "elasticsearch" if self.settings.elasticsearch_url else "embedded"
+
+
+def init_app(
+    app: Flask,
+    settings: Settings,
+    store: Store | None = None,
+    extractor: tuple[Extractor, str] | None = None,
+) -> Services:
+    """Attach services to the app; ``store``/``extractor`` let tests inject their own."""
+
+    def factory() -> Store:
+        if store is not None:
+            return store
+        return open_store(settings)
+
+    services = Services(settings=settings, store_factory=factory, extractor=extractor)
+    app.extensions["storyrecords"] = services
+    return services
+
+
+def services() -> Services:
+    """The current app's services (inside a request or app context)."""
+    found: Services = current_app.extensions["storyrecords"]
+    return found

@@ -1,0 +1,52 @@
+"""One exception hierarchy for the indexer; the API maps each class to an HTTP status once."""
+
+
+class IndexerError(Exception):
+    """Base class: anything the indexer raises on purpose."""
+
+
+class NotFound(IndexerError):
+    """The requested record does not exist."""
+
+
+class Conflict(IndexerError):
+    """The write would overwrite a different record under the same id."""
+
+
+class InvalidQuery(IndexerError):
+    """A search request the store cannot answer (bad cursor, bad filter value)."""
+
+    def __init__(self, message: str, field: str = "cursor") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Unprocessable(IndexerError):
+    """The input is well-formed but nothing can be made of it (e.g. no article text is left)."""
+
+    def __init__(self, message: str, field: str = "text") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class StoreUnavailable(IndexerError):
+    """The backing store cannot be reached; the caller should retry later.
+
+    The message names the server and the cause, for the log; clients get
+    :meth:`public_message`, which names neither (no URL, path, credential or driver text).
+    """
+
+    PUBLIC = "The store is unreachable or overloaded."
+
+    def public_message(self) -> str:
+        """What a client may read."""
+        return self.PUBLIC
+
+
+class Moved(IndexerError):
+    """The record was merged into another; ``new_id`` is where it lives now."""
+
+    def __init__(self, old_id: str, new_id: str) -> None:
+        super().__init__(f"{old_id} was merged into {new_id}")
+        self.old_id = old_id
+        self.new_id = new_id

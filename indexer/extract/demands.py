@@ -1,0 +1,548 @@
+"""Demands step: who demands, rejects, offers or accepts what of whom, read off the parse.
+
+A cue (verb "demand", "call on/for", "urge", "insist on", "press for", "reject", "offer";
+adjective "willing/ready to"; noun "X's demands for ...") anchors each record. Its subject
+gives the claimants (one record each when coordinated), its object or "on/of" phrase the
+addressee, and its complement the action. Party ids come from the party mentions, so
+"Moscow", "the Western alliance" or a pronoun count as the party they were resolved to.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from spacy.tokens import Doc, Span, Token
+
+from indexer.extract.demand_actions import (
+    NOMINALISATIONS,
+    from_noun,
+    passive_infinitive,
+    tokens_text,
+)
+from indexer.models import Demand, Mention, Party, Stance
+
+VERB_CUES: dict[str, Stance] = {
+    "demand": "demand",
+    "call": "demand",
+    "urge": "demand",
+    "insist": "demand",
+    "press": "demand",
+    "ask": "demand",
+    "request": "demand",
+    "appeal": "demand",
+    "push": "demand",
+    "implore": "demand",
+    "advocate": "demand",
+    "recommend": "demand",
+    "advise": "demand",
+    "order": "demand",
+    "instruct": "demand",
+    "reject": "rejects",
+    "rebuff": "rejects",
+    "dismiss": "rejects",
+    "refuse": "rejects",
+    "offer": "offers",
+    "propose": "offers",
+    "accept": "accepts",
+    "agree": "accepts",
+}
+ADJ_CUES: dict[str, Stance] = {"willing": "offers", "ready": "offers", "prepared": "offers"}
+NOUN_CUES = {"demand", "call", "request", "ultimatum", "insistence"}
+_CUE_PREPS = {
+    "call": {"for"},
+    "insist": {"on", "upon"},
+    "press": {"for"},
+    "push": {"for"},
+    "appeal": {"for", "to"},
+    "ask": {"for"},
+    "advocate": {"for"},
+}
+_ADDRESSED_BY_OBJECT = {"urge", "ask", "press", "implore", "advise", "order", "instruct"}
+_SPEECH_VERBS = {
+    "say",
+    "comment",
+    "answer",
+    "confirm",
+    "disclose",
+    "elaborate",
+    "discuss",
+    "identify",
+    "reveal",
+    "speculate",
+    "name",
+    "give",
+    "provide",
+    "release",
+}
+_RELATIVE_PRONOUNS = {"who", "that", "which"}
+_NEEDS_PREP = {"call", "insist", "push", "appeal"}
+_ADDRESSEE_PREPS = {"on", "upon", "of", "from", "to"}
+_SUBJECTS = {"nsubj", "nsubjpass"}
+_PRONOUNS = {"he", "she", "him", "her", "his"}
+_INCLUDE_SUBJECTS = {"this", "these", "they", "those", "it"}
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A demand before claimants are split and addressees inferred."""
+
+    claimants: tuple[str, ...]
+    addressees: tuple[str, ...]
+    action: str
+    action_tokens: tuple[int, ...]
+    cue: str
+    stance: Stance
+    sentence: Span
+    negated: bool
+
+
+class PartyIndex:
+    """Which party each token belongs to, from the parties' mentions plus demonyms."""
+
+    def __init__(self, doc: Doc, parties: Sequence[Party]) -> None:
+        """Map every token inside a party mention to that party's id."""
+        self.by_token: dict[int, str] = {}
+        self.kind: dict[str, str] = {p.id: p.kind for p in parties}
+        self.persons: list[tuple[int, str]] = []
+        for party in parties:
+            for mention in party.mentions:
+                span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+                if span is None:
+                    continue
+                for token in span:
+                    if token.i not in self.by_token or party.kind == "person":
+                        self.by_token[token.i] = party.id
+                if party.kind == "person":
+                    self.persons.append((span.start, party.id))
+        self.persons.sort()
+        self.demonyms = self._demonyms(parties)
+
+    @staticmethod
+    def _demonyms(parties: Sequence[Party]) -> dict[str, str]:
+        """Adjective forms of country names ("Russian" -> Russia) for countries in the text."""
+        found: dict[str, str] = {}
+        for party in parties:
+            if party.kind != "country":
+                continue
+            name = party.name.lower()
+            for form in (
+                name + "n",
+                name + "ian",
+                name[:-1] + "ian",
+                name[:-1] + "ian",
+                name + "ese",
+                name + "i",
+                name[:-1] + "ish",
+                name + "ish",
+            ):
+                found.setdefault(form, party.id)
+            if name == "united states":
+                found["american"] = party.id
+        return found
+
+    def party_of(self, token: Token) -> str | None:
+        """The party a single token refers to, if any (mention, demonym or pronoun)."""
+        if token.i in self.by_token:
+            return self.by_token[token.i]
+        if token.lower_ in self.demonyms:
+            return self.demonyms[token.lower_]
+        if token.lower_ in _PRONOUNS:
+            before = [pid for start, pid in self.persons if start < token.i]
+            return before[-1] if before else None
+        return None
+
+    def party_of_phrase(self, head: Token) -> str | None:
+        """The party a noun phrase names: its head, an apposition, else its modifiers."""
+        direct = self.by_token.get(head.i)
+        if direct is None and head.lower_ in _PRONOUNS:
+            direct = self.party_of(head)
+        if direct:
+            return direct
+        for child in head.children:
+            if child.dep_ == "appos" and (found := self.by_token.get(child.i)):
+                return found
+        for token in head.subtree:
+            if token.dep_ in {"prep", "relcl", "acl"} and token.i != head.i:
+                break
+            if found := self.party_of(token):
+                return found
+        return None
+
+    def parties_in(self, tokens: Sequence[Token]) -> list[str]:
+        """Parties named in a run of tokens, in order of first mention."""
+        seen: list[str] = []
+        for token in tokens:
+            party = self.party_of(token)
+            if party and party not in seen:
+                seen.append(party)
+        return seen
+
+
+def _conjuncts(token: Token) -> list[Token]:
+    """A token and everything coordinated with it ("the US and NATO" -> [US, NATO])."""
+    return [token, *[c for c in token.conjuncts if c.i > token.i]]
+
+
+def _subject(verb: Token) -> Token | None:
+    """The subject of a verb, borrowed from the governing verb for conjuncts and xcomps."""
+    node = verb
+    for _ in range(4):
+        for child in node.children:
+            if child.dep_ in _SUBJECTS:
+                if child.lower_ in _RELATIVE_PRONOUNS and node.dep_ == "relcl":
+                    return node.head
+                return child
+        if node.dep_ in {"conj", "xcomp", "acomp", "advcl"} and node.head.i != node.i:
+            node = node.head
+        else:
+            return None
+    return None
+
+
+def _own_tokens(item: Token, skip: set[int]) -> list[Token]:
+    """The subtree of one conjunct without its coordinated siblings."""
+    excluded: set[int] = set(skip)
+    for child in item.children:
+        if child.dep_ in {"conj", "cc"} or (child.dep_ == "punct" and child.i > item.i):
+            excluded.update(t.i for t in child.subtree)
+    return [t for t in item.subtree if t.i not in excluded]
+
+
+def _claimants(index: PartyIndex, subject: Token | None) -> tuple[str, ...]:
+    """Every party in a (possibly coordinated) subject."""
+    if subject is None:
+        return ()
+    found = [index.party_of_phrase(s) for s in _conjuncts(subject)]
+    return tuple(dict.fromkeys(p for p in found if p))
+
+
+def _items(obj: Token) -> list[Token]:
+    """Coordinated demand nouns, including ones the parser attached too deep.
+
+    "a reduction in the number of US forces ... and an assurance that ..." is often parsed
+    with "assurance" coordinated to "number"; a determiner-led nominalisation is lifted out.
+    """
+    items = _conjuncts(obj)
+    for item in list(items):
+        for token in item.subtree:
+            if (
+                token.dep_ == "conj"
+                and token.i not in {x.i for x in items}
+                and token.head.i > item.i
+                and token.lemma_.lower() in NOMINALISATIONS
+                and any(c.dep_ == "det" for c in token.children)
+            ):
+                items.append(token)
+    return items
+
+
+def _noun_actions(obj: Token) -> list[tuple[str, list[Token], bool]]:
+    """One normalised action per coordinated noun object."""
+    items = _items(obj)
+    actions = []
+    for item in items:
+        if item.pos_ not in {"NOUN", "PROPN"} and item.dep_ != "pobj":
+            continue
+        skip = {t.i for other in items if other.i > item.i for t in other.subtree}
+        own = _own_tokens(item, skip)
+        while own and (own[-1].dep_ == "cc" or own[-1].is_punct):
+            own.pop()
+        actions.append((from_noun(item, own), own, False))
+    return actions
+
+
+def _verb_action(verb: Token) -> tuple[str, list[Token], bool]:
+    """Action from an infinitive complement ("to stop the escalation"), negation noted."""
+    own = [t for t in verb.subtree if t.dep_ not in {"aux", "neg"} or t.head.i != verb.i]
+    negated = any(c.dep_ == "neg" for c in verb.children)
+    text = tokens_text(own)
+    for prefix in ("to ", "not to "):
+        text = text.removeprefix(prefix)
+    return text.strip(' ,.;:"“”'), own, negated
+
+
+def _hyphenated_action(parts: list[Token]) -> tuple[str, list[Token], bool]:
+    """ "de - escalate X" split by the parser into sibling xcomps, read back as one action."""
+    own = sorted({t for part in parts for t in part.subtree}, key=lambda t: t.i)
+    own = [t for t in own if t.dep_ not in {"aux", "neg"}]
+    negated = any(c.dep_ == "neg" for part in parts for c in part.children)
+    return tokens_text(own).strip(' ,.;:"“”'), own, negated
+
+
+def _passive_clause(clause: Token) -> tuple[str, list[Token], bool] | None:
+    """ "[for] Russian troops to be withdrawn from X" read as "withdraw Russian troops from X"."""
+    subj = [c for c in clause.children if c.dep_ in _SUBJECTS]
+    if not subj:
+        return _verb_action(clause)
+    obj = list(subj[0].subtree)
+    skip = {t.i for t in obj} | {
+        c.i for c in clause.children if c.dep_ in {"aux", "auxpass", "mark", "neg"}
+    }
+    rest = [t for t in clause.subtree if t.i > clause.i and t.i not in skip]
+    own = list(clause.subtree)
+    negated = any(c.dep_ == "neg" for c in clause.children)
+    if clause.tag_ == "VBN":
+        return passive_infinitive(obj, clause, rest), own, negated
+    return tokens_text(t for t in own if t.dep_ != "mark"), own, negated
+
+
+def _explicit_addressees(index: PartyIndex, cue: Token) -> tuple[str, ...]:
+    """Who is addressed: "urge X (and Y)", "call on X", "demand of X", "appeal to X"."""
+    heads: list[Token] = []
+    for child in cue.children:
+        if child.dep_ in {"dobj", "iobj"} and cue.lemma_ in _ADDRESSED_BY_OBJECT:
+            heads = _conjuncts(child)
+            break
+        if child.dep_ == "prep" and child.lower_ in _ADDRESSEE_PREPS:
+            pobjs = [p for p in child.children if p.dep_ == "pobj"]
+            if pobjs and (cue.lemma_ != "call" or child.lower_ != "for"):
+                heads = _conjuncts(pobjs[0])
+                break
+    found = (index.party_of_phrase(head) for head in heads)
+    return tuple(dict.fromkeys(p for p in found if p))
+
+
+def _cue_actions(cue: Token) -> tuple[str, list[tuple[str, list[Token], bool]]]:
+    """The cue as written ("call on") and the actions its complements name."""
+    lemma = cue.lemma_.lower()
+    cue_text = lemma
+    actions: list[tuple[str, list[Token], bool]] = []
+    xcomps = [c for c in cue.children if c.dep_ in {"xcomp", "oprd"}]
+    if len(xcomps) > 1 and any(c.text == "-" for c in xcomps):
+        actions.append(_hyphenated_action(xcomps))
+    elif any(c.pos_ in {"VERB", "AUX"} for c in xcomps):
+        actions.append(_verb_action(next(c for c in xcomps if c.pos_ in {"VERB", "AUX"})))
+    for child in cue.children:
+        if child.dep_ == "prep" and child.lower_ in {"on", "upon"} and lemma == "call":
+            cue_text = f"call {child.lower_}"
+        elif child.dep_ == "prep" and child.lower_ in _CUE_PREPS.get(lemma, set()):
+            cue_text = f"{lemma} {child.lower_}"
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    actions.extend(_noun_actions(pobj))
+                elif pobj.dep_ == "pcomp":
+                    actions.append(_verb_action(pobj))
+        elif child.dep_ == "advcl" and any(
+            m.dep_ == "mark" and m.lower_ == "for" for m in child.children
+        ):
+            cue_text = f"{lemma} for"
+            found = _passive_clause(child)
+            if found:
+                actions.append(found)
+        elif child.dep_ == "ccomp" and lemma in {"demand", "insist", "urge", "recommend"}:
+            own = [t for t in child.subtree if not (t.dep_ == "mark" and t.head.i == child.i)]
+            actions.append((tokens_text(own), own, False))
+    if not actions:
+        for child in cue.children:
+            if child.dep_ in {"dobj"} and lemma not in _ADDRESSED_BY_OBJECT:
+                actions.extend(_noun_actions(child))
+    return cue_text, actions
+
+
+def _rejected_object(cue: Token) -> Token | None:
+    """The demand being rejected or accepted ("rejected Russia's demands")."""
+    for child in cue.children:
+        if child.dep_ in {"dobj", "nsubjpass"}:
+            return child
+    return None
+
+
+def _sentence_of(doc: Doc, token: Token) -> Span:
+    """The sentence containing ``token``."""
+    return doc[token.i : token.i + 1].sent
+
+
+def _from_verb(index: PartyIndex, cue: Token, stance: Stance) -> Iterator[_Draft]:
+    """Drafts anchored on a verb or adjective cue."""
+    lemma = cue.lemma_.lower()
+    subject = _subject(cue) if cue.pos_ != "ADJ" else _subject(cue.head)
+    claimants = _claimants(index, subject)
+    if not claimants:
+        return
+    sentence = _sentence_of(cue.doc, cue)
+    if stance in {"rejects", "accepts"} and lemma not in {"refuse", "agree"}:
+        obj = _rejected_object(cue)
+        if obj is None:
+            return
+        owner = next((index.party_of(c) for c in obj.children if c.dep_ == "poss"), None)
+        content = _noun_content(obj)
+        actions = content or _noun_actions(obj)
+        for text, tokens, negated in actions:
+            yield _Draft(
+                claimants,
+                (owner,) if owner else (),
+                text,
+                tuple(t.i for t in tokens),
+                lemma,
+                stance,
+                sentence,
+                negated,
+            )
+        return
+    cue_text, actions = _cue_actions(cue)
+    if lemma in _NEEDS_PREP and cue_text == lemma:
+        return
+    if lemma == "refuse" and any(
+        t.lemma_ in _SPEECH_VERBS for _, tokens, _ in actions for t in tokens[:1]
+    ):
+        return
+    addressees = _explicit_addressees(index, cue)
+    cue_negated = any(c.dep_ == "neg" for c in cue.children)
+    for text, tokens, negated in actions:
+        if text:
+            yield _Draft(
+                claimants,
+                addressees,
+                text,
+                tuple(t.i for t in tokens),
+                cue_text,
+                stance,
+                sentence,
+                negated or cue_negated,
+            )
+
+
+def _noun_content(noun: Token) -> list[tuple[str, list[Token], bool]]:
+    """What a demand noun asks for: "demands for X" / "demand that ..." / "demand to V"."""
+    found: list[tuple[str, list[Token], bool]] = []
+    for child in noun.children:
+        if child.dep_ == "prep" and child.lower_ in {"for", "of"}:
+            for pobj in child.children:
+                if pobj.dep_ == "pobj":
+                    found.extend(_noun_actions(pobj))
+        elif child.dep_ in {"acl", "relcl"} and child.pos_ == "VERB":
+            found.append(_verb_action(child))
+    return found
+
+
+def _from_noun(index: PartyIndex, noun: Token) -> Iterator[_Draft]:
+    """Drafts from a possessed demand noun: "Russia's demands for a guaranteed end to ..."."""
+    owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+    if owner is None:
+        return
+    claimant = index.party_of_phrase(owner)
+    if claimant is None:
+        return
+    sentence = _sentence_of(noun.doc, noun)
+    for text, tokens, negated in _noun_content(noun):
+        yield _Draft(
+            (claimant,),
+            (),
+            text,
+            tuple(t.i for t in tokens),
+            f"{noun.lower_} for",
+            "demand",
+            sentence,
+            negated,
+        )
+
+
+def _from_listing(index: PartyIndex, sent: Span, previous: Span | None) -> Iterator[_Draft]:
+    """ "Moscow made clear ... key demands. These included X and Y." -> Russia demands X, Y."""
+    root = sent.root
+    if previous is None or root.lemma_ != "include":
+        return
+    subject = next((c for c in root.children if c.dep_ in _SUBJECTS), None)
+    if subject is None or subject.lower_ not in _INCLUDE_SUBJECTS:
+        return
+    if not any(t.lemma_.lower() in NOUN_CUES and t.pos_ == "NOUN" for t in previous):
+        return
+    claimants = _claimants(index, _subject(previous.root))
+    if not claimants:
+        return
+    for obj in (c for c in root.children if c.dep_ == "dobj"):
+        for text, tokens, negated in _noun_actions(obj):
+            yield _Draft(
+                claimants, (), text, tuple(t.i for t in tokens), "demands", "demand", sent, negated
+            )
+
+
+def _drafts(doc: Doc, index: PartyIndex) -> Iterator[_Draft]:
+    """Every draft in the document, sentence by sentence."""
+    previous: Span | None = None
+    for sent in doc.sents:
+        for token in sent:
+            lemma = token.lemma_.lower()
+            if token.pos_ in {"VERB", "AUX"} and lemma in VERB_CUES:
+                yield from _from_verb(index, token, VERB_CUES[lemma])
+            elif token.pos_ == "ADJ" and lemma in ADJ_CUES:
+                if any(c.dep_ == "xcomp" for c in token.children):
+                    yield from _from_verb(index, token, ADJ_CUES[lemma])
+            elif token.pos_ == "NOUN" and lemma in NOUN_CUES:
+                yield from _from_noun(index, token)
+        yield from _from_listing(index, sent, previous)
+        previous = sent
+
+
+def _addressees(index: PartyIndex, doc: Doc, draft: _Draft, claimant: str) -> list[str | None]:
+    """Named addressees, else the first other party in the action ("withdraw Russian forces")."""
+    named = [a for a in draft.addressees if a != claimant]
+    if named:
+        return list(named)
+    return [_infer_addressee(index, doc, draft, claimant)]
+
+
+def _infer_addressee(index: PartyIndex, doc: Doc, draft: _Draft, claimant: str) -> str | None:
+    """The first party other than the claimant named inside the action."""
+    tokens = [doc[i] for i in sorted(draft.action_tokens)]
+    for party in index.parties_in(tokens):
+        if party != claimant and index.kind.get(party) != "person":
+            return party
+    return None
+
+
+def _sentence_mention(sent: Span) -> Mention:
+    """The sentence as a Mention, without surrounding whitespace."""
+    text = sent.text
+    start = sent.start_char + (len(text) - len(text.lstrip()))
+    stripped = text.strip()
+    return Mention(start, start + len(stripped), stripped)
+
+
+def _fill_counterparts(demands: list[Demand], sides: dict[str, str]) -> list[Demand]:
+    """Give addressee-less records the party the claimant's side otherwise addresses.
+
+    "Sherman said the United States was willing to talk" has no addressee in the sentence;
+    whom the US side (the US, or people affiliated with it) addresses elsewhere is the
+    counterpart the offer is made to.
+    """
+    addressed: dict[str, Counter[str]] = {}
+    for d in demands:
+        if d.addressee:
+            side = sides.get(d.claimant, d.claimant)
+            addressed.setdefault(side, Counter())[d.addressee] += 1
+    filled = []
+    for d in demands:
+        side = sides.get(d.claimant, d.claimant)
+        counts = addressed.get(side)
+        if d.addressee is None and counts:
+            top = [p for p, _ in counts.most_common() if p not in {d.claimant, side}]
+            if top:
+                d = replace(d, addressee=top[0])
+        filled.append(d)
+    return filled
+
+
+def extract_demands(doc: Doc, parties: Sequence[Party]) -> tuple[Demand, ...]:
+    """All demand-like records in ``doc``; one per claimant when claimants are coordinated."""
+    index = PartyIndex(doc, parties)
+    found: dict[tuple[str, str | None, str, str, int], Demand] = {}
+    for draft in _drafts(doc, index):
+        for claimant, addressee in (
+            (c, a) for c in draft.claimants for a in _addressees(index, doc, draft, c)
+        ):
+            demand = Demand(
+                claimant=claimant,
+                addressee=addressee,
+                action=draft.action,
+                cue=draft.cue,
+                stance=draft.stance,
+                sentence=_sentence_mention(draft.sentence),
+                negated=draft.negated,
+            )
+            key = (claimant, addressee, draft.action, draft.stance, draft.sentence.start)
+            found.setdefault(key, demand)
+    sides = {p.id: p.affiliation for p in parties if p.affiliation}
+    return tuple(_fill_counterparts(list(found.values()), sides))

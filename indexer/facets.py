@@ -1,0 +1,59 @@
+"""Which facet values an article carries: one pure function both store backends index."""
+
+from __future__ import annotations
+
+from indexer.models import Article, Event
+from indexer.timefmt import utc_iso
+
+FacetTerms = dict[str, list[tuple[str, str]]]
+
+
+def facet_terms(article: Article) -> FacetTerms:
+    """Map each facet to the (value, label) pairs of this article, without duplicates."""
+    names = {p.id: p.name for p in article.parties}
+    terms: FacetTerms = {
+        "party": [(p.id, p.name) for p in article.parties],
+        "venue": [(v.id, v.name) for v in article.venues],
+        "place": [(p.id, p.name) for p in article.places],
+        "source": [(article.source, article.source)] if article.source else [],
+        "month": [(month, month)] if (month := (utc_iso(article.published_at) or "")[:7]) else [],
+        "demand_by": [(d.claimant, names.get(d.claimant, d.claimant)) for d in article.demands],
+        "demand_of": [
+            (d.addressee, names.get(d.addressee, d.addressee))
+            for d in article.demands
+            if d.addressee
+        ],
+    }
+    return {facet: list(dict.fromkeys(pairs)) for facet, pairs in terms.items()}
+
+
+def event_facet_terms(event: Event) -> FacetTerms:
+    """Facet values of a merged event: its parties, main venue, demands, sources, month, type."""
+    names = {p.id: p.name for p in event.parties}
+    month = event.date.value[:7] if event.date and len(event.date.value) >= 7 else ""
+    terms: FacetTerms = {
+        "party": [(p.id, p.name) for p in event.parties],
+        "venue": [(event.venue.id, event.venue.name)] if event.venue else [],
+        "source": [(s, s) for s in event.sources],
+        "month": [(month, month)] if month else [],
+        "demand_by": [(d.claimant, names.get(d.claimant, d.claimant)) for d in event.demands],
+        "demand_of": [
+            (d.addressee, names.get(d.addressee, d.addressee))
+            for d in event.demands
+            if d.addressee
+        ],
+        "type": [(event.type, event.type)] if event.type else [],
+    }
+    return {facet: list(dict.fromkeys(pairs)) for facet, pairs in terms.items()}
+
+
+def event_day(event: Event) -> str | None:
+    """The event's date as a day for range filters and sorting (a month counts as its 1st)."""
+    if event.date is None:
+        return None
+    value = event.date.value
+    if len(value) == 10:
+        return value
+    if len(value) == 7:
+        return f"{value}-01"
+    return None

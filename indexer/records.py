@@ -1,0 +1,50 @@
+"""The public JSON form of stored records: what the API returns and ``storyrecords extract`` prints.
+
+Records keep parties by id internally (a demand's claimant is ``country:US``); readers get
+small party objects instead, so nobody has to join demands with ``parties`` by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from indexer.models import Article, Event
+
+_KIND_BY_PREFIX = {"country": "country", "org": "organization", "person": "person"}
+
+
+def party_ref(party_id: str | None, known: Mapping[str, tuple[str, str]]) -> dict[str, str] | None:
+    """``{"id", "name", "kind"}`` for a party id; names come from the record's own parties."""
+    if party_id is None:
+        return None
+    if party_id in known:
+        name, kind = known[party_id]
+        return {"id": party_id, "name": name, "kind": kind}
+    prefix, _, rest = party_id.partition(":")
+    return {"id": party_id, "name": rest or party_id, "kind": _KIND_BY_PREFIX.get(prefix, "group")}
+
+
+def _known(parties: Iterable[Any]) -> dict[str, tuple[str, str]]:
+    return {p["id"]: (p["name"], p["kind"]) for p in parties}
+
+
+def _with_party_refs(demands: list[dict[str, Any]], known: Mapping[str, tuple[str, str]]) -> None:
+    for demand in demands:
+        demand["claimant"] = party_ref(demand["claimant"], known)
+        demand["addressee"] = party_ref(demand["addressee"], known)
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    """An article as clients see it."""
+    data = article.to_dict()
+    _with_party_refs(data["demands"], _known(data["parties"]))
+    return data
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    """A merged event as clients see it (the matching signature stays internal)."""
+    data = event.to_dict()
+    data.pop("signature", None)
+    _with_party_refs(data["demands"], _known(data["parties"]))
+    return data

@@ -1,0 +1,773 @@
+"""Elasticsearch backend: the same Store contract as the embedded one, on a real search server.
+
+Nothing is contacted at construction; each versioned index and its alias are created on first
+use. Words are split in Python exactly as the embedded FTS5 index splits them, so a query
+finds the same articles on both backends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from elasticsearch import ApiError, BadRequestError, ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import TransportError as _TransportError
+
+from indexer.errors import Conflict, InvalidQuery, Moved, NotFound, StoreUnavailable
+from indexer.facets import FacetTerms, event_day, event_facet_terms, facet_terms
+from indexer.models import Article, Event
+from indexer.store import mapping
+from indexer.store.base import PutResult, Store
+from indexer.store.query import (
+    Cursor,
+    FacetBucket,
+    SearchPage,
+    SearchQuery,
+    check_cursor,
+    encode_cursor,
+)
+from indexer.store.query import words as query_words
+from indexer.timefmt import day_after, day_start, iso_to_us, now_iso, utc_iso
+
+T = TypeVar("T")
+
+#: Sort clauses per sort order; ``id`` breaks ties so every position is unique for the cursor.
+_SORTS: dict[str, list[dict[str, Any]]] = {
+    "relevance": [{"_score": {"order": "desc"}}, {"id": {"order": "asc"}}],
+    "newest": [
+        {"published_utc": {"order": "desc", "missing": mapping.MISSING_NEWEST}},
+        {"id": {"order": "asc"}},
+    ],
+    "oldest": [
+        {"published_utc": {"order": "asc", "missing": mapping.MISSING_OLDEST}},
+        {"id": {"order": "asc"}},
+    ],
+}
+
+_PUT_ATTEMPTS = 3  # create, or read back; a concurrent delete can make us go round again
+
+_SHARD_WAIT = "30s"  # how long first use waits for a new index's shard to become active
+_ASSIGN_LOCK = "event-assignment"  # id of the lock document in the locks index
+_LOCK_TTL_US = 30_000_000  # a holder that died frees the lock after 30 s
+_LOCK_WAIT_S = 60.0
+#: Event-side writes happen under the assignment lock and the next assignment must find them,
+#: so they refresh at once rather than waiting for the next scheduled refresh (up to 100 ms
+#: each, three times per ingest, with every other ingest queued behind the lock).
+_EVENT_REFRESH = "true"  # waiting longer than this means something is stuck: report unavailable
+
+
+class ElasticsearchStore(Store):
+    """Articles, events and locks in three indices behind the aliases ``{index}-articles``,
+    ``{index}-events`` and ``{index}-locks``."""
+
+    def __init__(self, url: str, index: str = "storyrecords", *, timeout: float = 10.0) -> None:
+        self.url = url
+        self.prefix = index
+        self.alias = mapping.alias_name(index, "articles")
+        self.events_alias = mapping.alias_name(index, "events")
+        self.locks_alias = mapping.alias_name(index, "locks")
+        # The client connects lazily: constructing it sends nothing.
+        self._client = Elasticsearch(
+            url, request_timeout=timeout, max_retries=1, retry_on_timeout=False
+        )
+        self._ready: set[str] = set()
+        self._ready_lock = threading.Lock()
+        self._assign_lock = threading.Lock()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn "the server is not there or not coping" into StoreUnavailable."""
+        try:
+            yield
+        except _TransportError as exc:  # connection refused, timeout, ...
+            raise StoreUnavailable(
+                f"Elasticsearch at {self.url} is unreachable ({doing}): {type(exc).__name__}"
+            ) from exc
+        except ApiError as exc:
+            if exc.meta.headers.get("x-elastic-product") != "Elasticsearch":
+                raise StoreUnavailable(
+                    f"{self.url} does not answer as Elasticsearch ({doing}): HTTP {exc.status_code}"
+                ) from exc
+            if exc.status_code in (408, 429) or exc.status_code >= 500:
+                raise StoreUnavailable(
+                    f"Elasticsearch at {self.url} cannot {doing} right now "
+                    f"(HTTP {exc.status_code}: {str(exc.error)[:120]})"
+                ) from exc
+            if _index_missing(exc):
+                self._ready.clear()  # deleted behind our back: recreate on the next call
+                raise StoreUnavailable(
+                    f"an index of {self.prefix} disappeared while trying to {doing}; retry"
+                ) from exc
+            raise
+
+    def _ensure(self, collection: str) -> None:
+        """Create a collection's versioned index with its alias once; safe when processes race."""
+        if collection in self._ready:
+            return
+        with self._ready_lock, self._errors(f"create the {collection} index"):
+            if collection in self._ready:
+                return
+            alias = mapping.alias_name(self.prefix, collection)
+            if not self._client.indices.exists_alias(name=alias):
+                physical = mapping.index_name(self.prefix, collection)
+                try:
+                    self._client.indices.create(
+                        index=physical, aliases={alias: {}}, **mapping.index_body(collection)
+                    )
+                except BadRequestError as exc:
+                    if exc.error != "resource_already_exists_exception":
+                        raise
+                    # Another process won the race; the alias came with its index, but make
+                    # sure in case the alias alone was removed by hand.
+                    self._client.indices.put_alias(index=physical, name=alias)
+            # The alias is visible before the shard can serve (another process may have
+            # created it a moment ago), and a new index reports yellow even then: wait for
+            # its one primary shard to be active. Not ready in time is HTTP 408: unavailable.
+            self._client.cluster.health(
+                index=alias, wait_for_active_shards="1", timeout=_SHARD_WAIT
+            )
+            self._ready.add(collection)
+
+    def _run(self, collection: str, doing: str, call: Callable[[], T]) -> T:
+        """Run one request against a collection, making its index first (again if deleted)."""
+        self._ensure(collection)
+        with self._errors(doing):
+            try:
+                return call()
+            except NotFoundError as exc:
+                if not _index_missing(exc):
+                    raise
+                self._ready.discard(collection)
+            self._ensure(collection)
+            return call()
+
+    def _search_body(self, collection: str, doing: str, body: dict[str, Any]) -> dict[str, Any]:
+        alias = mapping.alias_name(self.prefix, collection)
+        response = self._run(collection, doing, lambda: self._client.search(index=alias, **body))
+        return dict(response.body)
+
+    def _scan(
+        self,
+        collection: str,
+        body: dict[str, Any],
+        sort: list[Any],
+        fields: Sequence[str] = ("doc",),
+    ) -> Iterator[Any]:
+        """The ``_source`` (``fields`` only) of every hit in ``sort`` order, by search_after."""
+        after: list[Any] | None = None
+        while True:
+            page = {**body, "sort": sort, "size": 500, "source_includes": list(fields)}
+            if after is not None:
+                page["search_after"] = after
+            hits = self._search_body(collection, "list records", page)["hits"]["hits"]
+            yield from (hit["_source"] for hit in hits)
+            if len(hits) < 500:
+                return
+            after = hits[-1]["sort"]
+
+    # -- Store: articles --------------------------------------------------------------------
+
+    def ping(self) -> None:
+        with self._errors("report its health"):
+            health = self._client.cluster.health().body
+        if health.get("status") == "red":
+            raise StoreUnavailable(f"Elasticsearch at {self.url} is red (missing primary shards)")
+        self._ensure("articles")
+
+    def put_article(self, article: Article) -> PutResult:
+        document = _article_document(article)
+        for _ in range(_PUT_ATTEMPTS):
+            try:
+                self._run(
+                    "articles",
+                    "store an article",
+                    lambda: self._client.index(
+                        index=self.alias,
+                        id=article.id,
+                        document=document,
+                        op_type="create",  # never overwrite: the server decides who was first
+                        require_alias=True,  # never auto-create an index under the alias name
+                        refresh="wait_for",  # a search right after the write sees it
+                    ),
+                )
+                return PutResult.CREATED
+            except ConflictError:
+                pass
+            try:
+                stored = self._get("articles", article.id, ["doc.content_hash"])
+            except NotFound:
+                continue  # deleted between our create and our read: try to create again
+            if stored["_source"]["doc"]["content_hash"] == article.content_hash:
+                return PutResult.UNCHANGED
+            raise Conflict(
+                f"article {article.id} already exists with different content; "
+                "delete it first or post without an id"
+            )
+        raise StoreUnavailable(f"article {article.id} keeps changing under concurrent writes")
+
+    def _get(self, collection: str, record_id: str, fields: list[str]) -> dict[str, Any]:
+        """The stored document (with seq_no and primary_term for compare-and-set)."""
+        if not record_id:
+            raise NotFound(f"no {collection[:-1]} with an empty id")
+        alias = mapping.alias_name(self.prefix, collection)
+        try:
+            response = self._run(
+                collection,
+                f"read {collection}",
+                lambda: self._client.get(index=alias, id=record_id, source_includes=fields),
+            )
+        except NotFoundError as exc:
+            raise NotFound(f"no {collection[:-1]} with id {record_id}") from exc
+        return dict(response.body)
+
+    def get_article(self, article_id: str) -> Article:
+        return Article.from_dict(self._get("articles", article_id, ["doc"])["_source"]["doc"])
+
+    def delete_article(self, article_id: str) -> None:
+        if not article_id:
+            raise NotFound("no article with an empty id")
+        try:
+            self._run(
+                "articles",
+                "delete an article",
+                lambda: self._client.delete(index=self.alias, id=article_id, refresh="wait_for"),
+            )
+        except NotFoundError as exc:
+            raise NotFound(f"no article with id {article_id}") from exc
+
+    def count_articles(self) -> int:
+        response = self._run(
+            "articles", "count articles", lambda: self._client.count(index=self.alias)
+        )
+        return int(response["count"])
+
+    def iter_articles(self) -> Iterator[Article]:
+        sort = [{"indexed_us": "asc"}, {"id": "asc"}]
+        for source in self._scan("articles", {"query": {"match_all": {}}}, sort):
+            yield Article.from_dict(source["doc"])
+
+    def search_articles(self, query: SearchQuery) -> SearchPage:
+        scope = []
+        if query.event_id is not None:
+            scope.append({"term": {"event_id": query.event_id}})
+        page, docs = self._search("articles", query, scope)
+        return _with_hits(page, [Article.from_dict(d) for d in docs])
+
+    def _search(
+        self, collection: str, query: SearchQuery, scope: list[dict[str, Any]]
+    ) -> tuple[SearchPage, list[Any]]:
+        """One page of records of a collection: the search both articles and events share."""
+        check_cursor(query)
+        snapshot = query.snapshot_us()
+        text = _text_clauses(query)
+        sort = query.effective_sort
+        if sort == "relevance" and not text:
+            sort = "newest"  # nothing to rank by, as in the embedded store
+        base: list[dict[str, Any]] = [*scope, {"range": {"indexed_us": {"lte": snapshot}}}]
+        dates: dict[str, str] = {}
+        if query.date_from:
+            dates["gte"] = day_start(query.date_from)
+        if query.date_to:
+            dates["lt"] = day_after(query.date_to)
+        if dates:
+            base.append({"range": {"published_at": dates}})
+
+        request: dict[str, Any] = {
+            "query": {"bool": {"must": text, "filter": base}},
+            # Facet selections filter the hits only; each facet's counts apply the others'.
+            "post_filter": {"bool": {"filter": _facet_filters(query.filters, query.facets)}},
+            "aggs": {f: _facet_agg(f, query) for f in query.facets},
+            "sort": _SORTS[sort],
+            "size": query.size + 1,  # one extra tells whether there is a next page
+            "track_total_hits": True,
+            "source_includes": ["doc"],
+        }
+        if query.cursor is not None:
+            request["search_after"] = list(query.cursor.after)
+        try:
+            body = self._search_body(collection, "search", request)
+        except BadRequestError as exc:
+            if query.cursor is None:
+                raise
+            raise InvalidQuery("cursor does not fit this search; drop it to start again") from exc
+
+        rows = body["hits"]["hits"]
+        next_cursor = None
+        if len(rows) > query.size:
+            key, last_id = rows[query.size - 1]["sort"]
+            next_cursor = encode_cursor(Cursor(sort, (key, last_id), snapshot, query.fingerprint()))
+        page = SearchPage(
+            hits=(),
+            total=int(body["hits"]["total"]["value"]),
+            facets={f: _buckets(body["aggregations"][f]) for f in query.facets},
+            next_cursor=next_cursor,
+        )
+        return page, [row["_source"]["doc"] for row in rows[: query.size]]
+
+    # -- Store: events ----------------------------------------------------------------------
+
+    @contextmanager
+    def assignment_lock(self) -> Iterator[None]:
+        """A thread lock plus a lock document every process must create before going on.
+
+        Creating a document with ``op_type=create`` succeeds for one writer only; a lock
+        whose holder died is broken once it expires.
+        """
+        with self._assign_lock:
+            owner = uuid.uuid4().hex
+            held = self._acquire(owner)
+            try:
+                yield
+            finally:
+                self._release(held)
+
+    def _acquire(self, owner: str) -> tuple[int, int]:
+        deadline = time.monotonic() + _LOCK_WAIT_S
+        pause = 0.01
+        while True:
+            try:
+                return self._try_lock(owner)
+            except ConflictError:
+                self._break_if_expired()
+            if time.monotonic() > deadline:
+                raise StoreUnavailable("the event assignment lock stays taken; retry later")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+    def _try_lock(self, owner: str) -> tuple[int, int]:
+        """Create the lock document (ConflictError when held); its seq_no proves ownership."""
+        document = {"owner": owner, "expires_us": _now_us() + _LOCK_TTL_US}
+        created = self._run(
+            "locks",
+            "take the assignment lock",
+            lambda: self._client.index(
+                index=self.locks_alias,
+                id=_ASSIGN_LOCK,
+                document=document,
+                op_type="create",
+                require_alias=True,
+            ),
+        )
+        return int(created["_seq_no"]), int(created["_primary_term"])
+
+    def _break_if_expired(self) -> None:
+        try:
+            current = self._get("locks", _ASSIGN_LOCK, ["expires_us"])
+        except NotFound:
+            return
+        if int(current["_source"]["expires_us"]) >= _now_us():
+            return
+        with contextlib.suppress(ConflictError, NotFoundError):  # someone else broke it first
+            self._run(
+                "locks",
+                "break an expired lock",
+                lambda: self._client.delete(
+                    index=self.locks_alias,
+                    id=_ASSIGN_LOCK,
+                    if_seq_no=current["_seq_no"],
+                    if_primary_term=current["_primary_term"],
+                ),
+            )
+
+    def _release(self, held: tuple[int, int]) -> None:
+        with contextlib.suppress(ConflictError, NotFoundError):  # expired and taken over
+            self._run(
+                "locks",
+                "release the assignment lock",
+                lambda: self._client.delete(
+                    index=self.locks_alias,
+                    id=_ASSIGN_LOCK,
+                    if_seq_no=held[0],
+                    if_primary_term=held[1],
+                ),
+            )
+
+    def candidate_events(self, terms: Sequence[str], limit: int) -> list[Event]:
+        words = list(dict.fromkeys(_fold(w) for t in terms for w in query_words(t)))
+        if not words:
+            return []
+        body = {
+            "query": {
+                "bool": {
+                    "should": [_match(w) for w in words],  # any word, like FTS5 "a" OR "b"
+                    "minimum_should_match": 1,
+                    "must_not": [{"exists": {"field": "redirect_to"}}],
+                }
+            },
+            "sort": _SORTS["relevance"],
+            "size": limit,
+            "source_includes": ["doc"],
+        }
+        hits = self._search_body("events", "find candidate events", body)["hits"]["hits"]
+        return [Event.from_dict(hit["_source"]["doc"]) for hit in hits]
+
+    def get_event(self, event_id: str) -> tuple[Event, str]:
+        found = self._get("events", event_id, ["doc", "version", "redirect_to"])["_source"]
+        if found.get("redirect_to"):
+            raise Moved(event_id, self._final(found["redirect_to"]))
+        return Event.from_dict(found["doc"]), str(found["version"])
+
+    def _final(self, event_id: str) -> str:
+        """Follow redirect chains (an event merged into one that was merged again)."""
+        seen = {event_id}
+        while True:
+            try:
+                found = self._get("events", event_id, ["redirect_to"])["_source"]
+            except NotFound:
+                return event_id
+            target = found.get("redirect_to")
+            if not target or target in seen:
+                return event_id
+            event_id = target
+            seen.add(event_id)
+
+    def put_event(self, event: Event, *, version: str | None, text: str) -> str:
+        if version is None:
+            new_version = 1
+            cas: dict[str, Any] = {"op_type": "create"}
+        else:
+            current = self._live_event(event.id, version)
+            new_version = int(version) + 1
+            cas = {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
+        document = _event_document(event, text, new_version)
+        try:
+            self._run(
+                "events",
+                "store an event",
+                lambda: self._client.index(
+                    index=self.events_alias,
+                    id=event.id,
+                    document=document,
+                    require_alias=True,
+                    refresh=_EVENT_REFRESH,
+                    **cas,
+                ),
+            )
+        except ConflictError as exc:
+            raise Conflict(f"event {event.id} changed since version {version}") from exc
+        return str(new_version)
+
+    def _live_event(self, event_id: str, version: str) -> dict[str, Any]:
+        """The stored event if it is still live at ``version``; Conflict otherwise."""
+        try:
+            current = self._get("events", event_id, ["version", "redirect_to"])
+        except NotFound as exc:
+            raise Conflict(f"event {event_id} changed since version {version}") from exc
+        stored = current["_source"]
+        if stored.get("redirect_to") or str(stored.get("version")) != str(version):
+            raise Conflict(f"event {event_id} changed since version {version}")
+        return current
+
+    def retire_event(self, event_id: str, into: str, *, version: str) -> None:
+        current = self._live_event(event_id, version)
+        document = {"id": event_id, "version": int(version) + 1, "redirect_to": into}
+        try:
+            self._run(
+                "events",
+                "retire an event",
+                lambda: self._client.index(
+                    index=self.events_alias,
+                    id=event_id,
+                    document=document,
+                    if_seq_no=current["_seq_no"],
+                    if_primary_term=current["_primary_term"],
+                    require_alias=True,
+                    refresh=_EVENT_REFRESH,
+                ),
+            )
+        except ConflictError as exc:
+            raise Conflict(f"event {event_id} changed since version {version}") from exc
+
+    def add_redirect(self, event_id: str, into: str) -> None:
+        document = {"id": event_id, "version": 1, "redirect_to": into}
+        try:
+            current = self._get("events", event_id, ["redirect_to"])
+        except NotFound:
+            current = None
+        if current is not None and not current["_source"].get("redirect_to"):
+            return  # a live event keeps its id
+        cas: dict[str, Any] = (
+            {"op_type": "create"}
+            if current is None
+            else {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
+        )
+        try:
+            self._run(
+                "events",
+                "add a redirect",
+                lambda: self._client.index(
+                    index=self.events_alias,
+                    id=event_id,
+                    document=document,
+                    require_alias=True,
+                    refresh=_EVENT_REFRESH,
+                    **cas,
+                ),
+            )
+        except ConflictError as exc:
+            raise Conflict(f"event {event_id} changed while adding a redirect") from exc
+
+    def redirects(self) -> dict[str, str]:
+        body = {"query": {"exists": {"field": "redirect_to"}}}
+        sources = self._scan("events", body, [{"id": "asc"}], fields=("id", "redirect_to"))
+        return {source["id"]: source["redirect_to"] for source in sources}
+
+    def delete_event(self, event_id: str, *, version: str) -> None:
+        current = self._live_event(event_id, version)
+        try:
+            self._run(
+                "events",
+                "delete an event",
+                lambda: self._client.delete(
+                    index=self.events_alias,
+                    id=event_id,
+                    if_seq_no=current["_seq_no"],
+                    if_primary_term=current["_primary_term"],
+                    refresh=_EVENT_REFRESH,
+                ),
+            )
+        except (ConflictError, NotFoundError) as exc:
+            raise Conflict(f"event {event_id} changed since version {version}") from exc
+
+    def set_article_event(self, article_id: str, event_id: str | None) -> None:
+        if not article_id:
+            raise NotFound("no article with an empty id")
+        try:
+            self._run(
+                "articles",
+                "set an article's event",
+                # A partial-document update merges these fields: no script needed.
+                lambda: self._client.update(
+                    index=self.alias,
+                    id=article_id,
+                    doc={"event_id": event_id, "doc": {"event_id": event_id}},
+                    refresh=_EVENT_REFRESH,
+                    retry_on_conflict=3,
+                ),
+            )
+        except NotFoundError as exc:
+            raise NotFound(f"no article with id {article_id}") from exc
+
+    def articles_of_event(self, event_id: str) -> list[Article]:
+        body = {"query": {"bool": {"filter": [{"term": {"event_id": event_id}}]}}}
+        sort = [{"indexed_us": "asc"}, {"id": "asc"}]
+        return [Article.from_dict(source["doc"]) for source in self._scan("articles", body, sort)]
+
+    def search_events(self, query: SearchQuery) -> SearchPage:
+        live = [{"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}]
+        page, docs = self._search("events", query, live)
+        return _with_hits(page, [Event.from_dict(d) for d in docs])
+
+    # -- rebuilds -------------------------------------------------------------------------
+
+    def begin_rebuild(self) -> ElasticsearchStore:
+        """A store under a stamped prefix; its indices become the live ones on activation."""
+        stamp = now_iso().lower().replace(":", "").replace("-", "").replace(".", "")
+        return ElasticsearchStore(self.url, f"{self.prefix}-rebuild-{stamp}")
+
+    def activate(self, rebuilt: Store) -> ElasticsearchStore:
+        """Swap every alias to the rebuilt indices in one atomic ``_aliases`` request.
+
+        The retired indices keep a stamped alias so the caller can catch up from them.
+        """
+        if not isinstance(rebuilt, ElasticsearchStore):
+            raise ValueError("can only activate an Elasticsearch rebuild")
+        retired_prefix = rebuilt.prefix.replace("-rebuild-", "-retired-", 1)
+        actions: list[dict[str, Any]] = []
+        with self._errors("swap the aliases to the rebuilt indices"):
+            for collection in ("articles", "events"):
+                self._ensure(collection)
+                rebuilt._ensure(collection)
+                live = mapping.alias_name(self.prefix, collection)
+                new_alias = mapping.alias_name(rebuilt.prefix, collection)
+                old_indices = list(self._client.indices.get_alias(name=live).body)
+                (new_index,) = list(self._client.indices.get_alias(name=new_alias).body)
+                retired_alias = mapping.alias_name(retired_prefix, collection)
+                for old in old_indices:
+                    actions.append({"remove": {"index": old, "alias": live}})
+                    actions.append({"add": {"index": old, "alias": retired_alias}})
+                actions.append({"add": {"index": new_index, "alias": live}})
+                actions.append({"remove": {"index": new_index, "alias": new_alias}})
+            self._client.indices.update_aliases(actions=actions)
+            self._client.indices.delete(
+                index=mapping.index_name(rebuilt.prefix, "locks"), ignore_unavailable=True
+            )
+        rebuilt.close()
+        return ElasticsearchStore(self.url, retired_prefix)
+
+    def drop(self) -> None:
+        """Delete the indices behind this store's aliases (refused for live ones)."""
+        if "-retired-" not in self.prefix:
+            raise ValueError(f"{self.prefix} is not a retired store; refusing to drop it")
+        with self._errors("drop retired indices"):
+            for collection in ("articles", "events", "locks"):
+                alias = mapping.alias_name(self.prefix, collection)
+                if self._client.indices.exists_alias(name=alias):
+                    for index in self._client.indices.get_alias(name=alias).body:
+                        self._client.indices.delete(index=index)
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+
+# -- documents and queries (pure) ---------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Drop diacritics (Genève -> geneve), as FTS5's ``remove_diacritics`` does."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def _search_text(text: str | None) -> str:
+    """Lower-case folded words separated by spaces: what the ``standard`` analyzer indexes."""
+    return " ".join(_fold(w) for w in query_words(unicodedata.normalize("NFC", text or "")))
+
+
+def _facet_fields(terms: FacetTerms) -> dict[str, Any]:
+    """Filter values and labelled nested items; the first label of a value wins, as in SQLite."""
+    values: dict[str, dict[str, str]] = {}
+    for facet, pairs in terms.items():
+        labels = values.setdefault(facet, {})
+        for value, label in pairs:
+            labels.setdefault(value, label)
+    return {
+        "facets": {facet: list(labels) for facet, labels in values.items()},
+        "facet_items": [
+            {"facet": facet, "value": value, "label": label}
+            for facet, labels in values.items()
+            for value, label in labels.items()
+        ],
+    }
+
+
+def _article_document(article: Article) -> dict[str, Any]:
+    """The indexed form of an article; ``doc`` keeps the record itself, untouched."""
+    published = utc_iso(article.published_at)
+    return {
+        "id": article.id,
+        "title": _search_text(article.title),
+        "text": _search_text(article.text),
+        "source": article.source,
+        "published_at": published,
+        "published_utc": published,
+        "indexed_us": iso_to_us(article.indexed_at),
+        "content_hash": article.content_hash,
+        "event_id": article.event_id,
+        **_facet_fields(facet_terms(article)),
+        "doc": article.to_dict(),
+    }
+
+
+def _event_document(event: Event, text: str, version: int) -> dict[str, Any]:
+    """The indexed form of a live event: found by ``text``, dated by its day."""
+    day = event_day(event)
+    published = day_start(day) if day else None
+    return {
+        "id": event.id,
+        "title": _search_text(event.title),
+        "text": _search_text(text),
+        "published_at": published,
+        "published_utc": published,
+        "indexed_us": iso_to_us(event.first_seen),
+        "version": version,
+        **_facet_fields(event_facet_terms(event)),
+        "doc": event.to_dict(),
+    }
+
+
+def _with_hits(page: SearchPage, hits: list[Any]) -> SearchPage:
+    return SearchPage(hits=hits, total=page.total, facets=page.facets, next_cursor=page.next_cursor)
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def _match(text: str) -> dict[str, Any]:
+    """A word or phrase (already folded) in the title or in the text."""
+    # A phrase query even for one word: a word the analyzer splits further (e.g. CJK) must
+    # still match as adjacent tokens, like an FTS5 "string".
+    return {"multi_match": {"query": text, "fields": ["title", "text"], "type": "phrase"}}
+
+
+def _text_clauses(query: SearchQuery) -> list[dict[str, Any]]:
+    """Every word and quoted phrase must occur, each within the title or within the text."""
+    return [_match(_fold(term.text)) for term in query.terms()]
+
+
+def _facet_filters(
+    filters: Mapping[str, tuple[str, ...]], facets: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """OR within a facet (``terms``), AND across facets (one clause each)."""
+    clauses: list[dict[str, Any]] = []
+    for facet, values in sorted(filters.items()):
+        if not values:
+            continue
+        if facet not in facets:
+            clauses.append({"match_none": {}})  # an unknown facet has no values to match
+        else:
+            clauses.append({"terms": {f"facets.{facet}": list(values)}})
+    return clauses
+
+
+def _facet_agg(facet: str, query: SearchQuery) -> dict[str, Any]:
+    """Count articles per value of ``facet`` under the filters of the other facets."""
+    return {
+        "filter": {"bool": {"filter": _facet_filters(query.other_filters(facet), query.facets)}},
+        "aggs": {
+            "items": {
+                "nested": {"path": "facet_items"},
+                "aggs": {
+                    "facet": {
+                        "filter": {"term": {"facet_items.facet": facet}},
+                        "aggs": {
+                            "values": {
+                                "terms": {
+                                    "field": "facet_items.value",
+                                    "size": query.facet_size,
+                                    "order": [{"_count": "desc"}, {"_key": "asc"}],
+                                },
+                                "aggs": {
+                                    "label": {
+                                        # The smallest label, like MIN(label) in the embedded store.
+                                        "terms": {
+                                            "field": "facet_items.label",
+                                            "size": 1,
+                                            "order": {"_key": "asc"},
+                                        }
+                                    }
+                                },
+                            }
+                        },
+                    }
+                },
+            }
+        },
+    }
+
+
+def _buckets(agg: dict[str, Any]) -> list[FacetBucket]:
+    """Facet buckets from one facet's aggregation result."""
+    result = []
+    for bucket in agg["items"]["facet"]["values"]["buckets"]:
+        labels = bucket["label"]["buckets"]
+        value = str(bucket["key"])
+        label = str(labels[0]["key"]) if labels else value
+        # One nested item per (article, value), so the item count is the article count.
+        result.append(FacetBucket(value=value, label=label, count=int(bucket["doc_count"])))
+    return result
+
+
+def _index_missing(exc: ApiError) -> bool:
+    return exc.status_code == 404 and exc.error == "index_not_found_exception"

@@ -1,0 +1,100 @@
+"""The Elasticsearch index layout, in one place: names, settings and field mappings.
+
+Only what the minimal distribution ships is used (the built-in ``standard`` analyzer, core
+field types, ``nested``): no analysis-common filters, no scripts. Each physical index is
+versioned and reached through an alias, so a reindex can build ``-v2`` and swap the alias.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from indexer.store.query import EVENT_FACETS, FACETS
+
+#: Bump when a mapping changes incompatibly; a reindex then fills the new physical index.
+MAPPING_VERSION = 1
+
+#: Sort keys used in place of a missing publication time, as in the embedded store:
+#: undated records come last both in ``newest`` (descending) and ``oldest`` (ascending) order.
+MISSING_NEWEST = ""
+MISSING_OLDEST = "9999"
+
+_KEYWORD: dict[str, Any] = {"type": "keyword"}
+
+SETTINGS: dict[str, Any] = {
+    "number_of_shards": 1,  # one shard: exact facet counts and a single scoring space
+    "number_of_replicas": 0,  # a single-node cluster stays green
+    # Writes use refresh=wait_for (read-your-writes), so a write waits for the next refresh:
+    # at the default 1s a sequential ingest takes a second per article. 100ms keeps writes
+    # quick while the refresh rate stays bounded however many clients write at once.
+    "refresh_interval": "100ms",
+}
+
+
+def _searchable(facets: tuple[str, ...], extra: dict[str, Any]) -> dict[str, Any]:
+    """Fields shared by every searchable collection (articles and events)."""
+    return {
+        "dynamic": "strict",  # a typo in a document field fails loudly, not as a new field
+        "properties": {
+            "id": _KEYWORD,  # the tie-breaker of every sort (``_id`` has no doc values)
+            # Search copies of title and text, pre-tokenised by the backend so words split
+            # exactly as in the embedded FTS5 index; ``standard`` then splits on spaces.
+            "title": {"type": "text", "analyzer": "standard"},
+            "text": {"type": "text", "analyzer": "standard"},
+            "published_at": {"type": "date"},  # UTC, for the date_from/date_to range
+            "published_utc": _KEYWORD,  # the same instant as sortable text, carried by cursors
+            "indexed_us": {"type": "long"},  # first stored, in microseconds: the cursor snapshot
+            # Facet values to filter on: ``facets.party: ["usa", "rus"]``.
+            "facets": {"properties": {facet: _KEYWORD for facet in facets}},
+            # One nested item per (facet, value) of a record, with its label, so one
+            # aggregation counts records per value and picks a label as the embedded store does.
+            "facet_items": {
+                "type": "nested",
+                "properties": {"facet": _KEYWORD, "value": _KEYWORD, "label": _KEYWORD},
+            },
+            # The record exactly as stored: returned by get, never indexed.
+            "doc": {"type": "object", "enabled": False},
+            **extra,
+        },
+    }
+
+
+ARTICLE_MAPPINGS = _searchable(
+    FACETS, {"source": _KEYWORD, "content_hash": _KEYWORD, "event_id": _KEYWORD}
+)
+
+EVENT_MAPPINGS = _searchable(
+    EVENT_FACETS,
+    {
+        "version": {"type": "long"},  # our compare-and-set counter, exposed to callers
+        "redirect_to": _KEYWORD,  # set when merged into another event; such events are hidden
+    },
+)
+
+#: One document per held lock; ``expires_us`` lets others break a lock whose holder died.
+LOCK_MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {"owner": _KEYWORD, "expires_us": {"type": "long"}},
+}
+
+#: Collection name -> mappings; each lives in ``{prefix}-{name}-v{MAPPING_VERSION}``.
+COLLECTIONS: dict[str, dict[str, Any]] = {
+    "articles": ARTICLE_MAPPINGS,
+    "events": EVENT_MAPPINGS,
+    "locks": LOCK_MAPPINGS,
+}
+
+
+def alias_name(prefix: str, collection: str = "articles") -> str:
+    """The stable name every read and write goes through."""
+    return f"{prefix}-{collection}"
+
+
+def index_name(prefix: str, collection: str = "articles", version: int = MAPPING_VERSION) -> str:
+    """The physical index behind the alias for one mapping version."""
+    return f"{alias_name(prefix, collection)}-v{version}"
+
+
+def index_body(collection: str = "articles") -> dict[str, Any]:
+    """Settings and mappings for creating a collection's physical index."""
+    return {"settings": SETTINGS, "mappings": COLLECTIONS[collection]}
