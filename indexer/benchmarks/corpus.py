@@ -441,7 +441,7 @@ def prefill(store: Store, events: Sequence[Prefilled], *, chunk: int = 500) -> i
 def _prefill_elasticsearch(store: Any, events: Sequence[Prefilled], chunk: int) -> int:
     from elasticsearch import Elasticsearch, helpers
 
-    from indexer.store.elasticsearch import _article_document, _event_document
+    from indexer.store.es_compile import article_document, event_document
     from indexer.store.query import SearchQuery
 
     store.ping()  # creates the articles index
@@ -452,9 +452,9 @@ def _prefill_elasticsearch(store: Any, events: Sequence[Prefilled], chunk: int) 
         for event, members, text in events:
             for article in members:
                 yield {"_op_type": "create", "_index": store.alias, "_id": article.id,
-                       "_source": _article_document(article)}
+                       "_source": article_document(article)}
             yield {"_op_type": "create", "_index": store.events_alias, "_id": event.id,
-                   "_source": _event_document(event, text, 1)}
+                   "_source": event_document(event, text, 1)}
 
     try:
         helpers.bulk(client, actions(), chunk_size=chunk, max_chunk_bytes=8_000_000,

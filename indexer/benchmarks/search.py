@@ -48,9 +48,11 @@ from indexer.benchmarks.corpus import (
 from indexer.events.assign import assign_article
 from indexer.facets import facet_terms
 from indexer.models import Article
+from indexer.store import es_compile
 from indexer.store.base import Store
 from indexer.store.elasticsearch import ElasticsearchStore
 from indexer.store.embedded import EmbeddedStore
+from indexer.store.paging import plan_page
 from indexer.store.query import SearchQuery, Sort, words
 
 DEFAULT_ES_URL = "http://127.0.0.1:9200"
@@ -103,30 +105,10 @@ def make_queries(articles: Sequence[Article], count: int, seed: int) -> list[Ben
 # -- the floor: the body ElasticsearchStore compiles ------------------------------------------
 
 
-class _Compiled(Exception):
-    """Carries the compiled request body out of the store: a signal, not an error."""
-
-    def __init__(self, body: dict[str, Any]) -> None:
-        super().__init__("compiled")
-        self.body = body
-
-
-class _BodyCompiler(ElasticsearchStore):
-    """ElasticsearchStore that stops at the request body instead of sending it.
-
-    The store builds its request inline in ``_search``; intercepting the one call that sends
-    it gives exactly the body the store would send, without copying the query compiler here.
-    """
-
-    def _search_body(self, collection: str, doing: str, body: dict[str, Any]) -> dict[str, Any]:
-        raise _Compiled(body)
-
-    def compile(self, query: SearchQuery) -> dict[str, Any]:
-        try:
-            self._search("articles", query, [])
-        except _Compiled as done:
-            return done.body
-        raise AssertionError("the store searched without sending a request")
+def compile_query(query: SearchQuery) -> dict[str, Any]:
+    """Exactly the body ElasticsearchStore sends for ``query`` (its own pure compiler)."""
+    plan = plan_page(query, has_text=bool(query.terms()))
+    return es_compile.search_request(query, plan, [])
 
 
 # -- load generation --------------------------------------------------------------------------
@@ -299,9 +281,7 @@ def run(
     embedded = EmbeddedStore(folder / "storyrecords.sqlite3")
     try:
         ingest_result = load({"embedded": embedded, "elasticsearch": es}, groups, ingest)
-        compiler = _BodyCompiler(es_url, index=prefix)
-        bodies = [compiler.compile(q.query) for q in queries]
-        compiler.close()
+        bodies = [compile_query(q.query) for q in queries]
         from elasticsearch import Elasticsearch
 
         raw = Elasticsearch(es_url, request_timeout=60, max_retries=0)

@@ -7,55 +7,35 @@ finds the same articles on both backends.
 
 from __future__ import annotations
 
-import contextlib
 import threading
-import time
-import unicodedata
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
 from elasticsearch import ApiError, BadRequestError, ConflictError, Elasticsearch, NotFoundError
 from elasticsearch import TransportError as _TransportError
 
 from indexer.errors import Conflict, InvalidQuery, Moved, NotFound, StoreUnavailable
-from indexer.facets import FacetTerms, event_day, event_facet_terms, facet_terms
 from indexer.models import Article, Event
-from indexer.store import mapping
+from indexer.store import es_compile, mapping
 from indexer.store.base import PutResult, Store
-from indexer.store.query import (
-    Cursor,
-    FacetBucket,
-    SearchPage,
-    SearchQuery,
-    check_cursor,
-    encode_cursor,
+from indexer.store.es_lock import LeaseLock
+from indexer.store.paging import (
+    Row,
+    article_taken,
+    changed_since,
+    cut_page,
+    final_target,
+    plan_page,
 )
-from indexer.store.query import words as query_words
-from indexer.timefmt import day_after, day_start, iso_to_us, now_iso, utc_iso
+from indexer.store.query import SearchPage, SearchQuery
+from indexer.timefmt import now_iso
 
 T = TypeVar("T")
-
-#: Sort clauses per sort order; ``id`` breaks ties so every position is unique for the cursor.
-_SORTS: dict[str, list[dict[str, Any]]] = {
-    "relevance": [{"_score": {"order": "desc"}}, {"id": {"order": "asc"}}],
-    "newest": [
-        {"published_utc": {"order": "desc", "missing": mapping.MISSING_NEWEST}},
-        {"id": {"order": "asc"}},
-    ],
-    "oldest": [
-        {"published_utc": {"order": "asc", "missing": mapping.MISSING_OLDEST}},
-        {"id": {"order": "asc"}},
-    ],
-}
 
 _PUT_ATTEMPTS = 3  # create, or read back; a concurrent delete can make us go round again
 
 _SHARD_WAIT = "30s"  # how long first use waits for a new index's shard to become active
-_ASSIGN_LOCK = "event-assignment"  # id of the lock document in the locks index
-_LOCK_TTL_US = 30_000_000  # a holder that died frees the lock after 30 s
-_LOCK_WAIT_S = 60.0
 #: Event-side writes happen under the assignment lock and the next assignment must find them,
 #: so they refresh at once rather than waiting for the next scheduled refresh (up to 100 ms
 #: each, three times per ingest, with every other ingest queued behind the lock).
@@ -78,7 +58,9 @@ class ElasticsearchStore(Store):
         )
         self._ready: set[str] = set()
         self._ready_lock = threading.Lock()
-        self._assign_lock = threading.Lock()
+        self._lease = LeaseLock(
+            self._client, self.locks_alias, lambda doing, call: self._run("locks", doing, call)
+        )
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -183,7 +165,7 @@ class ElasticsearchStore(Store):
         self._ensure("articles")
 
     def put_article(self, article: Article) -> PutResult:
-        document = _article_document(article)
+        document = es_compile.article_document(article)
         for _ in range(_PUT_ATTEMPTS):
             try:
                 self._run(
@@ -207,10 +189,7 @@ class ElasticsearchStore(Store):
                 continue  # deleted between our create and our read: try to create again
             if stored["_source"]["doc"]["content_hash"] == article.content_hash:
                 return PutResult.UNCHANGED
-            raise Conflict(
-                f"article {article.id} already exists with different content; "
-                "delete it first or post without an id"
-            )
+            raise article_taken(article.id)
         raise StoreUnavailable(f"article {article.id} keeps changing under concurrent writes")
 
     def _get(self, collection: str, record_id: str, fields: list[str]) -> dict[str, Any]:
@@ -258,154 +237,44 @@ class ElasticsearchStore(Store):
         scope = []
         if query.event_id is not None:
             scope.append({"term": {"event_id": query.event_id}})
-        page, docs = self._search("articles", query, scope)
-        return _with_hits(page, [Article.from_dict(d) for d in docs])
+        return self._search("articles", query, scope, Article.from_dict)
 
     def _search(
-        self, collection: str, query: SearchQuery, scope: list[dict[str, Any]]
-    ) -> tuple[SearchPage, list[Any]]:
+        self,
+        collection: str,
+        query: SearchQuery,
+        scope: list[dict[str, Any]],
+        decode: Callable[[Any], Any],
+    ) -> SearchPage:
         """One page of records of a collection: the search both articles and events share."""
-        check_cursor(query)
-        snapshot = query.snapshot_us()
-        text = _text_clauses(query)
-        sort = query.effective_sort
-        if sort == "relevance" and not text:
-            sort = "newest"  # nothing to rank by, as in the embedded store
-        base: list[dict[str, Any]] = [*scope, {"range": {"indexed_us": {"lte": snapshot}}}]
-        dates: dict[str, str] = {}
-        if query.date_from:
-            dates["gte"] = day_start(query.date_from)
-        if query.date_to:
-            dates["lt"] = day_after(query.date_to)
-        if dates:
-            base.append({"range": {"published_at": dates}})
-
-        request: dict[str, Any] = {
-            "query": {"bool": {"must": text, "filter": base}},
-            # Facet selections filter the hits only; each facet's counts apply the others'.
-            "post_filter": {"bool": {"filter": _facet_filters(query.filters, query.facets)}},
-            "aggs": {f: _facet_agg(f, query) for f in query.facets},
-            "sort": _SORTS[sort],
-            "size": query.size + 1,  # one extra tells whether there is a next page
-            "track_total_hits": True,
-            "source_includes": ["doc"],
-        }
-        if query.cursor is not None:
-            request["search_after"] = list(query.cursor.after)
+        plan = plan_page(query, has_text=bool(query.terms()))
+        request = es_compile.search_request(query, plan, scope)
         try:
             body = self._search_body(collection, "search", request)
         except BadRequestError as exc:
             if query.cursor is None:
                 raise
             raise InvalidQuery("cursor does not fit this search; drop it to start again") from exc
-
-        rows = body["hits"]["hits"]
-        next_cursor = None
-        if len(rows) > query.size:
-            key, last_id = rows[query.size - 1]["sort"]
-            next_cursor = encode_cursor(Cursor(sort, (key, last_id), snapshot, query.fingerprint()))
-        page = SearchPage(
-            hits=(),
-            total=int(body["hits"]["total"]["value"]),
-            facets={f: _buckets(body["aggregations"][f]) for f in query.facets},
-            next_cursor=next_cursor,
-        )
-        return page, [row["_source"]["doc"] for row in rows[: query.size]]
+        rows = [
+            Row(key=hit["sort"][0], id=hit["sort"][1], doc=hit["_source"]["doc"])
+            for hit in body["hits"]["hits"]
+        ]
+        facets = {
+            f: es_compile.buckets(body["aggregations"][f], query.facet_size) for f in query.facets
+        }
+        total = int(body["hits"]["total"]["value"])
+        return cut_page(rows, plan, query, total=total, facets=facets, decode=decode)
 
     # -- Store: events ----------------------------------------------------------------------
 
-    @contextmanager
-    def assignment_lock(self) -> Iterator[None]:
-        """A thread lock plus a lock document every process must create before going on.
-
-        Creating a document with ``op_type=create`` succeeds for one writer only; a lock
-        whose holder died is broken once it expires.
-        """
-        with self._assign_lock:
-            owner = uuid.uuid4().hex
-            held = self._acquire(owner)
-            try:
-                yield
-            finally:
-                self._release(held)
-
-    def _acquire(self, owner: str) -> tuple[int, int]:
-        deadline = time.monotonic() + _LOCK_WAIT_S
-        pause = 0.01
-        while True:
-            try:
-                return self._try_lock(owner)
-            except ConflictError:
-                self._break_if_expired()
-            if time.monotonic() > deadline:
-                raise StoreUnavailable("the event assignment lock stays taken; retry later")
-            time.sleep(pause)
-            pause = min(pause * 2, 0.2)
-
-    def _try_lock(self, owner: str) -> tuple[int, int]:
-        """Create the lock document (ConflictError when held); its seq_no proves ownership."""
-        document = {"owner": owner, "expires_us": _now_us() + _LOCK_TTL_US}
-        created = self._run(
-            "locks",
-            "take the assignment lock",
-            lambda: self._client.index(
-                index=self.locks_alias,
-                id=_ASSIGN_LOCK,
-                document=document,
-                op_type="create",
-                require_alias=True,
-            ),
-        )
-        return int(created["_seq_no"]), int(created["_primary_term"])
-
-    def _break_if_expired(self) -> None:
-        try:
-            current = self._get("locks", _ASSIGN_LOCK, ["expires_us"])
-        except NotFound:
-            return
-        if int(current["_source"]["expires_us"]) >= _now_us():
-            return
-        with contextlib.suppress(ConflictError, NotFoundError):  # someone else broke it first
-            self._run(
-                "locks",
-                "break an expired lock",
-                lambda: self._client.delete(
-                    index=self.locks_alias,
-                    id=_ASSIGN_LOCK,
-                    if_seq_no=current["_seq_no"],
-                    if_primary_term=current["_primary_term"],
-                ),
-            )
-
-    def _release(self, held: tuple[int, int]) -> None:
-        with contextlib.suppress(ConflictError, NotFoundError):  # expired and taken over
-            self._run(
-                "locks",
-                "release the assignment lock",
-                lambda: self._client.delete(
-                    index=self.locks_alias,
-                    id=_ASSIGN_LOCK,
-                    if_seq_no=held[0],
-                    if_primary_term=held[1],
-                ),
-            )
+    def assignment_lock(self) -> AbstractContextManager[None]:
+        """A lease document every process must create before going on (see es_lock)."""
+        return self._lease.hold()
 
     def candidate_events(self, terms: Sequence[str], limit: int) -> list[Event]:
-        words = list(dict.fromkeys(_fold(w) for t in terms for w in query_words(t)))
-        if not words:
+        body = es_compile.candidates_request(terms, limit)
+        if body is None:
             return []
-        body = {
-            "query": {
-                "bool": {
-                    "should": [_match(w) for w in words],  # any word, like FTS5 "a" OR "b"
-                    "minimum_should_match": 1,
-                    "must_not": [{"exists": {"field": "redirect_to"}}],
-                }
-            },
-            "sort": _SORTS["relevance"],
-            "size": limit,
-            "source_includes": ["doc"],
-        }
         hits = self._search_body("events", "find candidate events", body)["hits"]["hits"]
         return [Event.from_dict(hit["_source"]["doc"]) for hit in hits]
 
@@ -416,18 +285,14 @@ class ElasticsearchStore(Store):
         return Event.from_dict(found["doc"]), str(found["version"])
 
     def _final(self, event_id: str) -> str:
-        """Follow redirect chains (an event merged into one that was merged again)."""
-        seen = {event_id}
-        while True:
+        def redirect_of(record_id: str) -> str | None:
             try:
-                found = self._get("events", event_id, ["redirect_to"])["_source"]
+                target = self._get("events", record_id, ["redirect_to"])["_source"]
             except NotFound:
-                return event_id
-            target = found.get("redirect_to")
-            if not target or target in seen:
-                return event_id
-            event_id = target
-            seen.add(event_id)
+                return None
+            return target.get("redirect_to") or None
+
+        return final_target(event_id, redirect_of)
 
     def put_event(self, event: Event, *, version: str | None, text: str) -> str:
         if version is None:
@@ -437,7 +302,7 @@ class ElasticsearchStore(Store):
             current = self._live_event(event.id, version)
             new_version = int(version) + 1
             cas = {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
-        document = _event_document(event, text, new_version)
+        document = es_compile.event_document(event, text, new_version)
         try:
             self._run(
                 "events",
@@ -452,7 +317,7 @@ class ElasticsearchStore(Store):
                 ),
             )
         except ConflictError as exc:
-            raise Conflict(f"event {event.id} changed since version {version}") from exc
+            raise changed_since("event", event.id, version) from exc
         return str(new_version)
 
     def _live_event(self, event_id: str, version: str) -> dict[str, Any]:
@@ -460,10 +325,10 @@ class ElasticsearchStore(Store):
         try:
             current = self._get("events", event_id, ["version", "redirect_to"])
         except NotFound as exc:
-            raise Conflict(f"event {event_id} changed since version {version}") from exc
+            raise changed_since("event", event_id, version) from exc
         stored = current["_source"]
         if stored.get("redirect_to") or str(stored.get("version")) != str(version):
-            raise Conflict(f"event {event_id} changed since version {version}")
+            raise changed_since("event", event_id, version)
         return current
 
     def retire_event(self, event_id: str, into: str, *, version: str) -> None:
@@ -484,7 +349,7 @@ class ElasticsearchStore(Store):
                 ),
             )
         except ConflictError as exc:
-            raise Conflict(f"event {event_id} changed since version {version}") from exc
+            raise changed_since("event", event_id, version) from exc
 
     def add_redirect(self, event_id: str, into: str) -> None:
         document = {"id": event_id, "version": 1, "redirect_to": into}
@@ -535,7 +400,7 @@ class ElasticsearchStore(Store):
                 ),
             )
         except (ConflictError, NotFoundError) as exc:
-            raise Conflict(f"event {event_id} changed since version {version}") from exc
+            raise changed_since("event", event_id, version) from exc
 
     def set_article_event(self, article_id: str, event_id: str | None) -> None:
         if not article_id:
@@ -563,8 +428,7 @@ class ElasticsearchStore(Store):
 
     def search_events(self, query: SearchQuery) -> SearchPage:
         live = [{"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}]
-        page, docs = self._search("events", query, live)
-        return _with_hits(page, [Event.from_dict(d) for d in docs])
+        return self._search("events", query, live, Event.from_dict)
 
     # -- rebuilds -------------------------------------------------------------------------
 
@@ -617,156 +481,6 @@ class ElasticsearchStore(Store):
 
     def close(self) -> None:
         self._client.close()
-
-
-# -- documents and queries (pure) ---------------------------------------------------------
-
-
-def _fold(text: str) -> str:
-    """Drop diacritics (Genève -> geneve), as FTS5's ``remove_diacritics`` does."""
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped)
-
-
-def _search_text(text: str | None) -> str:
-    """Lower-case folded words separated by spaces: what the ``standard`` analyzer indexes."""
-    return " ".join(_fold(w) for w in query_words(unicodedata.normalize("NFC", text or "")))
-
-
-def _facet_fields(terms: FacetTerms) -> dict[str, Any]:
-    """Filter values and labelled nested items; the first label of a value wins, as in SQLite."""
-    values: dict[str, dict[str, str]] = {}
-    for facet, pairs in terms.items():
-        labels = values.setdefault(facet, {})
-        for value, label in pairs:
-            labels.setdefault(value, label)
-    return {
-        "facets": {facet: list(labels) for facet, labels in values.items()},
-        "facet_items": [
-            {"facet": facet, "value": value, "label": label}
-            for facet, labels in values.items()
-            for value, label in labels.items()
-        ],
-    }
-
-
-def _article_document(article: Article) -> dict[str, Any]:
-    """The indexed form of an article; ``doc`` keeps the record itself, untouched."""
-    published = utc_iso(article.published_at)
-    return {
-        "id": article.id,
-        "title": _search_text(article.title),
-        "text": _search_text(article.text),
-        "source": article.source,
-        "published_at": published,
-        "published_utc": published,
-        "indexed_us": iso_to_us(article.indexed_at),
-        "content_hash": article.content_hash,
-        "event_id": article.event_id,
-        **_facet_fields(facet_terms(article)),
-        "doc": article.to_dict(),
-    }
-
-
-def _event_document(event: Event, text: str, version: int) -> dict[str, Any]:
-    """The indexed form of a live event: found by ``text``, dated by its day."""
-    day = event_day(event)
-    published = day_start(day) if day else None
-    return {
-        "id": event.id,
-        "title": _search_text(event.title),
-        "text": _search_text(text),
-        "published_at": published,
-        "published_utc": published,
-        "indexed_us": iso_to_us(event.first_seen),
-        "version": version,
-        **_facet_fields(event_facet_terms(event)),
-        "doc": event.to_dict(),
-    }
-
-
-def _with_hits(page: SearchPage, hits: list[Any]) -> SearchPage:
-    return SearchPage(hits=hits, total=page.total, facets=page.facets, next_cursor=page.next_cursor)
-
-
-def _now_us() -> int:
-    return time.time_ns() // 1000
-
-
-def _match(text: str) -> dict[str, Any]:
-    """A word or phrase (already folded) in the title or in the text."""
-    # A phrase query even for one word: a word the analyzer splits further (e.g. CJK) must
-    # still match as adjacent tokens, like an FTS5 "string".
-    return {"multi_match": {"query": text, "fields": ["title", "text"], "type": "phrase"}}
-
-
-def _text_clauses(query: SearchQuery) -> list[dict[str, Any]]:
-    """Every word and quoted phrase must occur, each within the title or within the text."""
-    return [_match(_fold(term.text)) for term in query.terms()]
-
-
-def _facet_filters(
-    filters: Mapping[str, tuple[str, ...]], facets: tuple[str, ...]
-) -> list[dict[str, Any]]:
-    """OR within a facet (``terms``), AND across facets (one clause each)."""
-    clauses: list[dict[str, Any]] = []
-    for facet, values in sorted(filters.items()):
-        if not values:
-            continue
-        if facet not in facets:
-            clauses.append({"match_none": {}})  # an unknown facet has no values to match
-        else:
-            clauses.append({"terms": {f"facets.{facet}": list(values)}})
-    return clauses
-
-
-def _facet_agg(facet: str, query: SearchQuery) -> dict[str, Any]:
-    """Count articles per value of ``facet`` under the filters of the other facets."""
-    return {
-        "filter": {"bool": {"filter": _facet_filters(query.other_filters(facet), query.facets)}},
-        "aggs": {
-            "items": {
-                "nested": {"path": "facet_items"},
-                "aggs": {
-                    "facet": {
-                        "filter": {"term": {"facet_items.facet": facet}},
-                        "aggs": {
-                            "values": {
-                                "terms": {
-                                    "field": "facet_items.value",
-                                    "size": query.facet_size,
-                                    "order": [{"_count": "desc"}, {"_key": "asc"}],
-                                },
-                                "aggs": {
-                                    "label": {
-                                        # The smallest label, like MIN(label) in the embedded store.
-                                        "terms": {
-                                            "field": "facet_items.label",
-                                            "size": 1,
-                                            "order": {"_key": "asc"},
-                                        }
-                                    }
-                                },
-                            }
-                        },
-                    }
-                },
-            }
-        },
-    }
-
-
-def _buckets(agg: dict[str, Any]) -> list[FacetBucket]:
-    """Facet buckets from one facet's aggregation result."""
-    result = []
-    for bucket in agg["items"]["facet"]["values"]["buckets"]:
-        labels = bucket["label"]["buckets"]
-        value = str(bucket["key"])
-        label = str(labels[0]["key"]) if labels else value
-        # One nested item per (article, value), so the item count is the article count.
-        result.append(FacetBucket(value=value, label=label, count=int(bucket["doc_count"])))
-    return result
 
 
 def _index_missing(exc: ApiError) -> bool:

@@ -10,7 +10,7 @@ import fcntl
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +20,16 @@ from indexer.errors import Conflict, Moved, NotFound, StoreUnavailable
 from indexer.facets import event_day, event_facet_terms, facet_terms
 from indexer.models import Article, Event
 from indexer.store.base import PutResult, Store
-from indexer.store.query import (
-    Cursor,
-    FacetBucket,
-    SearchPage,
-    SearchQuery,
-    check_cursor,
-    encode_cursor,
+from indexer.store.paging import (
+    PagePlan,
+    Row,
+    article_taken,
+    changed_since,
+    cut_page,
+    final_target,
+    plan_page,
 )
+from indexer.store.query import FacetBucket, SearchPage, SearchQuery
 from indexer.store.query import words as _words_of
 from indexer.timefmt import day_after, day_start, iso_to_us, now_iso, utc_iso
 
@@ -231,10 +233,7 @@ class EmbeddedStore(Store):
             if row is not None:
                 if row[0] == article.content_hash:
                     return PutResult.UNCHANGED
-                raise Conflict(
-                    f"article {article.id} already exists with different content; "
-                    "delete it first or post without an id"
-                )
+                raise article_taken(article.id)
             cur = conn.execute(
                 "INSERT INTO articles (id, doc, content_hash, published_utc, indexed_us) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -281,37 +280,39 @@ class EmbeddedStore(Store):
         return int(self._read("SELECT count(*) FROM articles")[0][0])
 
     def search_articles(self, query: SearchQuery) -> SearchPage:
-        page, docs = self._search(ARTICLES, query)
-        return _with_hits(page, [Article.from_dict(d) for d in docs])
+        return self._search(ARTICLES, query, Article.from_dict)
 
-    def _search(self, table: _Table, query: SearchQuery) -> tuple[SearchPage, list[Any]]:
+    def _search(
+        self, table: _Table, query: SearchQuery, decode: Callable[[Any], Any]
+    ) -> SearchPage:
         """Evaluate the text match once into a temporary table; total, page and every facet
         count then filter that table (each facet without its own selection)."""
-        check_cursor(query)
-        snapshot = query.snapshot_us()
-        sort = query.effective_sort
         match = _fts_expression(query)
-        if sort == "relevance" and match is None:
-            sort = "newest"
-        base_sql, base_params = _base(table, query, match, snapshot)
+        plan = plan_page(query, has_text=match is not None)
+        base_sql, base_params = _base(table, query, match, plan.snapshot_us)
         conn = self._reader()
         try:
             conn.execute("DROP TABLE IF EXISTS temp.hits")
             conn.execute(f"CREATE TEMP TABLE hits AS {base_sql}", base_params)
-            return self._page(conn, table, query, sort, snapshot)
+            return self._page(conn, table, query, plan, decode)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"embedded store query failed: {exc}") from exc
         finally:
             conn.execute("DROP TABLE IF EXISTS temp.hits")
 
     def _page(
-        self, conn: sqlite3.Connection, table: _Table, query: SearchQuery, sort: str, snapshot: int
-    ) -> tuple[SearchPage, list[Any]]:
+        self,
+        conn: sqlite3.Connection,
+        table: _Table,
+        query: SearchQuery,
+        plan: PagePlan,
+        decode: Callable[[Any], Any],
+    ) -> SearchPage:
         where, params = _facet_filters(table, query.filters)
         total = int(conn.execute(f"SELECT count(*) FROM temp.hits h WHERE 1 = 1{where}",
                                  params).fetchone()[0])
 
-        expr, direction, after_op = _SORTS[sort]
+        expr, direction, after_op = _SORTS[plan.sort]
         page_sql = (
             f"SELECT a.id, a.doc, {expr} AS sortkey FROM temp.hits h "
             f"JOIN {table.rows} a ON a.rowid = h.rowid WHERE 1 = 1{where}"
@@ -322,16 +323,11 @@ class EmbeddedStore(Store):
             page_sql += f" AND ({expr} {after_op} ? OR ({expr} = ? AND a.id > ?))"
             page_params += [key, key, last_id]
         page_sql += f" ORDER BY sortkey {direction}, a.id ASC LIMIT ?"
-        page_params.append(query.size + 1)
-        rows = conn.execute(page_sql, page_params).fetchall()
-
-        docs = [json.loads(r[1]) for r in rows[: query.size]]
-        next_cursor = None
-        if len(rows) > query.size:
-            last = rows[query.size - 1]
-            next_cursor = encode_cursor(
-                Cursor(sort, (last[2], last[0]), snapshot, query.fingerprint())
-            )
+        page_params.append(plan.fetch)
+        rows = [
+            Row(key=r[2], id=r[0], doc=json.loads(r[1]))
+            for r in conn.execute(page_sql, page_params).fetchall()
+        ]
         facets = {}
         for facet in query.facets:
             other, other_params = _facet_filters(table, query.other_filters(facet))
@@ -343,8 +339,7 @@ class EmbeddedStore(Store):
                 [facet, *other_params, query.facet_size],
             ).fetchall()
             facets[facet] = [FacetBucket(value=r[0], label=r[1], count=r[2]) for r in found]
-        page = SearchPage(hits=(), total=total, facets=facets, next_cursor=next_cursor)
-        return page, docs
+        return cut_page(rows, plan, query, total=total, facets=facets, decode=decode)
 
     def iter_articles(self) -> Iterator[Article]:
         last = 0
@@ -395,14 +390,11 @@ class EmbeddedStore(Store):
         return Event.from_dict(json.loads(doc)), str(version)
 
     def _final(self, event_id: str) -> str:
-        """Follow redirect chains (an event merged into one that was merged again)."""
-        seen = {event_id}
-        while True:
-            rows = self._read("SELECT redirect_to FROM events WHERE id = ?", (event_id,))
-            if not rows or rows[0][0] is None or rows[0][0] in seen:
-                return event_id
-            event_id = rows[0][0]
-            seen.add(event_id)
+        def redirect_of(record_id: str) -> str | None:
+            rows = self._read("SELECT redirect_to FROM events WHERE id = ?", (record_id,))
+            return rows[0][0] if rows else None
+
+        return final_target(event_id, redirect_of)
 
     def put_event(self, event: Event, *, version: str | None, text: str) -> str:
         doc = json.dumps(event.to_dict(), ensure_ascii=False)
@@ -424,7 +416,7 @@ class EmbeddedStore(Store):
                     (doc, day_start(day) if day else None, event.id, int(version)),
                 )
                 if cur.rowcount != 1:
-                    raise Conflict(f"event {event.id} changed since version {version}")
+                    raise changed_since("event", event.id, version)
                 rowid = conn.execute(
                     "SELECT rowid FROM events WHERE id = ?", (event.id,)
                 ).fetchone()[0]
@@ -473,7 +465,7 @@ class EmbeddedStore(Store):
                 (event_id, int(version)),
             ).fetchone()
             if row is None:
-                raise Conflict(f"event {event_id} changed since version {version}")
+                raise changed_since("event", event_id, version)
             conn.execute("DELETE FROM events_fts WHERE rowid = ?", (row[0],))
             conn.execute("DELETE FROM event_facets WHERE article_rowid = ?", (row[0],))
             if redirect_to is None:
@@ -502,8 +494,7 @@ class EmbeddedStore(Store):
         return [Article.from_dict(json.loads(r[0])) for r in rows]
 
     def search_events(self, query: SearchQuery) -> SearchPage:
-        page, docs = self._search(EVENTS, query)
-        return _with_hits(page, [Event.from_dict(d) for d in docs])
+        return self._search(EVENTS, query, Event.from_dict)
 
     # -- rebuilds -------------------------------------------------------------------------
 
@@ -545,10 +536,6 @@ class EmbeddedStore(Store):
             for reader in self._readers:
                 reader.close()
             self._readers.clear()
-
-
-def _with_hits(page: SearchPage, hits: list[Any]) -> SearchPage:
-    return SearchPage(hits=hits, total=page.total, facets=page.facets, next_cursor=page.next_cursor)
 
 
 def _fts_expression(query: SearchQuery) -> str | None:

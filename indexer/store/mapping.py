@@ -1,7 +1,8 @@
 """The Elasticsearch index layout, in one place: names, settings and field mappings.
 
 Only what the minimal distribution ships is used (the built-in ``standard`` analyzer, core
-field types, ``nested``): no analysis-common filters, no scripts. Each physical index is
+field types): no analysis-common filters, no scripts, no nested documents (facets are flat
+``keyword`` fields, aggregated with plain terms aggregations). Each physical index is
 versioned and reached through an alias, so a reindex can build ``-v2`` and swap the alias.
 """
 
@@ -12,7 +13,7 @@ from typing import Any
 from indexer.store.query import EVENT_FACETS, FACETS
 
 #: Bump when a mapping changes incompatibly; a reindex then fills the new physical index.
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2
 
 #: Sort keys used in place of a missing publication time, as in the embedded store:
 #: undated records come last both in ``newest`` (descending) and ``oldest`` (ascending) order.
@@ -46,12 +47,9 @@ def _searchable(facets: tuple[str, ...], extra: dict[str, Any]) -> dict[str, Any
             "indexed_us": {"type": "long"},  # first stored, in microseconds: the cursor snapshot
             # Facet values to filter on: ``facets.party: ["usa", "rus"]``.
             "facets": {"properties": {facet: _KEYWORD for facet in facets}},
-            # One nested item per (facet, value) of a record, with its label, so one
-            # aggregation counts records per value and picks a label as the embedded store does.
-            "facet_items": {
-                "type": "nested",
-                "properties": {"facet": _KEYWORD, "value": _KEYWORD, "label": _KEYWORD},
-            },
+            # The same values joined with their display label (``value\x1flabel``): one terms
+            # aggregation per facet counts records and names each value.
+            "facet_labels": {"properties": {facet: _KEYWORD for facet in facets}},
             # The record exactly as stored: returned by get, never indexed.
             "doc": {"type": "object", "enabled": False},
             **extra,
@@ -71,10 +69,10 @@ EVENT_MAPPINGS = _searchable(
     },
 )
 
-#: One document per held lock; ``expires_us`` lets others break a lock whose holder died.
+#: One document per held lock; its holder renews it (``renewed`` counts up) while it works.
 LOCK_MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
-    "properties": {"owner": _KEYWORD, "expires_us": {"type": "long"}},
+    "properties": {"owner": _KEYWORD, "renewed": {"type": "long"}},
 }
 
 #: Collection name -> mappings; each lives in ``{prefix}-{name}-v{MAPPING_VERSION}``.
