@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Install everything the project needs on a fresh Debian machine: system packages, then a
-# virtualenv in .venv with the project and its dev tools. Safe to run again (it is quick then).
+# Install what the project needs on a fresh Debian machine, then a virtualenv in .venv with the
+# project and its dev tools, exactly as pinned (with hashes) in requirements/dev.txt.
+# Safe to run again (it is quick then).
+#
+#   scripts/setup.sh                  the service and its tests' Python tools (no Java)
+#   scripts/setup.sh --elasticsearch  also Java and Maven, to run a local Elasticsearch
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+tools=(curl)
+if [[ ${1:-} == --elasticsearch ]]; then
+    tools+=(java mvn unzip)
+fi
 need=()
-for tool in curl unzip java mvn; do
+for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 if ((${#need[@]})); then
@@ -31,9 +39,12 @@ if [[ ! -x .venv/bin/python ]]; then
     "$PYTHON" -m venv .venv
 fi
 stamp=.venv/.installed
-if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[dev]'
+if [[ ! -f $stamp || pyproject.toml -nt $stamp || requirements/dev.txt -nt $stamp ]]; then
+    pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
+    "${pip[@]}" --require-hashes -r requirements/build.txt
+    "${pip[@]}" --require-hashes -r requirements/dev.txt
+    # The project itself: its dependencies are all in the lock already.
+    "${pip[@]}" --no-deps --no-build-isolation -e .
     touch "$stamp"
 fi
 echo "setup: ready (.venv)" >&2
