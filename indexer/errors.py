@@ -50,3 +50,19 @@ class Moved(IndexerError):
         super().__init__(f"{old_id} was merged into {new_id}")
         self.old_id = old_id
         self.new_id = new_id
+
+
+class NotAssigned(StoreUnavailable):
+    """The article is stored, but joining it to its event failed; repeating the request
+    finishes it (ingest is idempotent), and ``storyrecords check --repair`` does too."""
+
+    def __init__(self, article_id: str, *, stored_now: bool) -> None:
+        super().__init__(f"article {article_id} stored but not assigned to an event")
+        self.article_id = article_id
+        self.stored_now = stored_now
+
+    def public_message(self) -> str:
+        return (
+            f"The article is stored as {self.article_id}, but its event could not be updated "
+            "(the store is unreachable or busy). Repeat the same request to finish."
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from indexer.models import Article, Event
 from indexer.timefmt import utc_iso
 
@@ -57,3 +59,23 @@ def event_day(event: Event) -> str | None:
     if len(value) == 7:
         return f"{value}-01"
     return None
+
+
+LEAD_CHARS = 1500
+TEXT_CHARS = 30_000
+
+
+def event_text(articles: Sequence[Article]) -> str:
+    """What an event is found by: its articles' titles and leads (bounded for big events).
+
+    Only the first articles fit in the bound, so a big event's text stops changing early.
+    """
+    parts: list[str] = []
+    size = 0
+    for article in articles:
+        if size >= TEXT_CHARS:
+            break
+        part = f"{article.title or ''}\n{article.text[:LEAD_CHARS]}"
+        parts.append(part)
+        size += len(part) + 2
+    return "\n\n".join(parts)[:TEXT_CHARS]

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from indexer import ids
-from indexer.errors import Conflict, NotFound, Unprocessable
-from indexer.events.assign import assign_article, remove_article
+from indexer.errors import Conflict, NotAssigned, NotFound, StoreUnavailable, Unprocessable
+from indexer.events.assign import ATTEMPTS, assign_article, detach_article
+from indexer.failpoints import failpoint
 from indexer.models import Article, ArticleInput, Extraction
 from indexer.store.base import PutResult, Store
 from indexer.timefmt import now_iso
@@ -87,9 +88,9 @@ class Indexer:
             existing = None
         if existing is not None:
             if existing.content_hash == input_hash(item):
-                if existing.event_id is None:  # an earlier attempt stored it, then failed
-                    existing = self._assign(existing)
-                return IngestResult(existing, created=False)
+                # A repeat, or a retry of a request that stored it and then failed: finish
+                # whatever the first attempt left undone (assignment is safe to repeat).
+                return IngestResult(self._assign(existing, created=False), created=False)
             raise Conflict(
                 f"article {article_id} already exists with different content or metadata; "
                 "delete it first or post without an id"
@@ -101,17 +102,30 @@ class Indexer:
                 "(advertising, sign-up prompts, link lists). Send the article body itself."
             )
         article = build_article(item, extraction, self.extractor_version)
-        if self.store.put_article(article) is PutResult.UNCHANGED:
-            # Another writer stored the same content between our read and write.
-            return IngestResult(self.store.get_article(article_id), created=False)
-        return IngestResult(self._assign(article), created=True)
+        created = self.store.put_article(article) is PutResult.CREATED
+        failpoint("after-put")
+        return IngestResult(self._assign(article, created=created), created=created)
 
     def delete(self, article_id: str) -> None:
-        """Delete an article and take it out of its event (dropping an event left empty)."""
-        article = self.store.get_article(article_id)
-        self.store.delete_article(article_id)
-        remove_article(self.store, article)
+        """Delete an article and take it out of its event (dropping an event left empty).
 
-    def _assign(self, article: Article) -> Article:
-        event = assign_article(self.store, article)
+        The event is updated first and the article's record removed last (compare-and-set on
+        the version read), so a failure in between changes no truth: the article is still
+        there, a retry finishes the job.
+        """
+        for _ in range(ATTEMPTS):
+            article, version = self.store.get_article_versioned(article_id)
+            detach_article(self.store, article)
+            try:
+                self.store.delete_article(article_id, version=version)
+                return
+            except Conflict:
+                continue  # it moved to another event meanwhile: detach it from that one
+        raise Conflict(f"article {article_id} keeps changing; could not delete it")
+
+    def _assign(self, article: Article, *, created: bool) -> Article:
+        try:
+            event = assign_article(self.store, article)
+        except (StoreUnavailable, Conflict) as exc:
+            raise NotAssigned(article.id, stored_now=created) from exc
         return replace(article, event_id=event.id)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from indexer.errors import Moved, NotFound
+from indexer.errors import Conflict, Moved, NotFound
 from indexer.events.assign import assign_article
 from indexer.ingest import Extractor, Indexer, build_article
 from indexer.models import Article, ArticleInput
@@ -105,7 +105,23 @@ def reindex(
     progress: Callable[[int], None] | None = None,
     grace_seconds: float = GRACE_SECONDS,
 ) -> ReindexReport:
-    """Rebuild ``store`` from its own articles with the current extractor and event merger."""
+    """Rebuild ``store`` from its own articles with the current extractor and event merger.
+
+    Exclusive: a second rebuild of the same store fails instead of running alongside (and the
+    switch itself is compare-and-set, so even a rebuild that lost its lock cannot retire
+    another's generation).
+    """
+    with store.rebuild_lock():
+        return _rebuild(store, extract, version, progress, grace_seconds)
+
+
+def _rebuild(
+    store: Store,
+    extract: Extractor,
+    version: str,
+    progress: Callable[[int], None] | None,
+    grace_seconds: float,
+) -> ReindexReport:
     started = time.monotonic()
     target = store.begin_rebuild()
     copied: set[str] = set()
@@ -114,7 +130,11 @@ def reindex(
         copied.add(article.id)
         if progress is not None:
             progress(1)
-    retired = store.activate(target)
+    try:
+        retired = store.activate(target)
+    except Conflict:
+        target.drop()  # the rebuild that lost: its own, never-live generation
+        raise
     time.sleep(grace_seconds)
     caught_up, still_there = 0, set()
     for article in retired.iter_articles():

@@ -24,8 +24,9 @@ from functools import cache
 from typing import Any
 
 from indexer.events import similarity
-from indexer.events.assign import event_id_for, event_text
+from indexer.events.assign import event_id_for
 from indexer.events.merge import merge_event
+from indexer.facets import event_text
 from indexer.models import (
     Article,
     DateRef,
@@ -431,8 +432,7 @@ def prefill(store: Store, events: Sequence[Prefilled], *, chunk: int = 500) -> i
     loaded = 0
     for event, members, text in events:
         for article in members:
-            store.put_article(article)
-            store.set_article_event(article.id, event.id)
+            store.put_article(replace(article, event_id=event.id))
         store.put_event(event, version=None, text=text)
         loaded += len(members)
     return loaded
@@ -451,8 +451,9 @@ def _prefill_elasticsearch(store: Any, events: Sequence[Prefilled], chunk: int) 
     def actions() -> Iterator[dict[str, Any]]:
         for event, members, text in events:
             for article in members:
+                member = replace(article, event_id=event.id)
                 yield {"_op_type": "create", "_index": store.alias, "_id": article.id,
-                       "_source": article_document(article)}
+                       "_source": article_document(member)}
             yield {"_op_type": "create", "_index": store.events_alias, "_id": event.id,
                    "_source": event_document(event, text, 1)}
 

@@ -1,19 +1,31 @@
-"""Put a newly stored article into its event: find candidates in the store, choose, merge, save.
+"""Put a stored article into its event, and take a deleted one out, safely under races and faults.
 
-Assignment is incremental (only the candidates the store retrieves are scored, and only the
-chosen event is re-merged) and deterministic for the same input order. It runs under the
-store's assignment lock, so two articles of one event ingested at the same moment end up in
-one event; event writes are compare-and-set on the event's version besides, and retried.
+Membership has one record of truth: the article's own ``event_id``, written compare-and-set on
+the article's version. Everything else is derived from it and can be recomputed: an event's
+article list, its merged fields and signature, its search documents. So:
+
+* a join is two writes however big the event: the article (truth), then the event (derived);
+* two attempts at one article (a client's retry, a second worker) cannot put it in two events:
+  the second compare-and-set fails, and the loser finishes the winner's work instead;
+* the assignment lock only saves wasted work; a holder that lost its lease cannot overwrite
+  anything, because every write checks the version it read;
+* a crash between the two writes leaves the event lagging its truth: the next touch of that
+  article (a retry, ``storyrecords check --repair``) completes it.
+
+Candidates are retrieved before the lock is taken; under the lock, events founded since are
+added, so two articles of a new happening assigned side by side still meet.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 
 from indexer.errors import Conflict, Moved, NotFound
 from indexer.events import similarity
 from indexer.events.merge import merge_event
+from indexer.facets import event_text
 from indexer.models import Article, Event
 from indexer.store.base import Store
 from indexer.timefmt import now_iso
@@ -27,6 +39,9 @@ ATTEMPTS = 5
 #: values let articles with shared background bridge different happenings (ECB+ B³ F1 through
 #: the store: 0.25 -> 0.869, 0.45 -> 0.896, 0.6 -> 0.902, never folding -> 0.900).
 FOLD_THRESHOLD = 0.6
+#: Events founded this long before our candidate search began are looked at again under the
+#: lock: clocks of different processes need not agree to the microsecond.
+RECENT_MARGIN_US = 5_000_000
 
 
 def event_id_for(article: Article) -> str:
@@ -53,98 +68,209 @@ def _free_event_id(store: Store, article: Article) -> str:
 
 
 def assign_article(store: Store, article: Article) -> Event:
-    """Assign ``article`` (already stored) to an event and return the event as stored."""
+    """Assign ``article`` (already stored) to an event and return the event as stored.
+
+    Safe to call again for the same article, from any process: an article already assigned is
+    only checked (and its event completed if a crash left it lagging).
+    """
+    signature = similarity.signature(article)
+    terms = similarity.retrieval_terms(article, RETRIEVAL_TERMS)
     for attempt in range(ATTEMPTS):
+        current, _ = store.get_article_versioned(article.id)
         try:
+            if current.event_id is not None:
+                with store.assignment_lock():
+                    return settle(store, article.id)
+            looked_at = time.time_ns() // 1000 - RECENT_MARGIN_US
+            candidates = store.candidate_events(terms, CANDIDATES)
             with store.assignment_lock():
-                return _assign_once(store, article)
+                return _assign_once(store, article.id, signature, candidates, looked_at)
         except Conflict:
-            log.info("event changed under us, retrying (attempt %d)", attempt + 1)
+            log.info("article %s or its event changed under us, retrying (attempt %d)",
+                     article.id, attempt + 1)
     raise Conflict(f"could not assign article {article.id} after {ATTEMPTS} attempts")
 
 
-def _assign_once(store: Store, article: Article) -> Event:
-    signature = similarity.signature(article)
-    terms = similarity.retrieval_terms(article, RETRIEVAL_TERMS)
-    candidates = [e for e in store.candidate_events(terms, CANDIDATES) if e.signature]
+def _assign_once(
+    store: Store,
+    article_id: str,
+    signature: similarity.Signature,
+    candidates: Sequence[Event],
+    looked_at: int,
+) -> Event:
+    article, version = store.get_article_versioned(article_id)
+    if article.event_id is not None:  # another attempt won the race: finish its work
+        return settle(store, article_id)
+    pool = {e.id: e for e in [*candidates, *store.events_founded_since(looked_at)] if e.signature}
     scored = [
         (e, similarity.similarity(signature, similarity.Signature.from_dict(e.signature or {})))
-        for e in candidates
-        if article.id not in e.articles
+        for e in pool.values()
     ]
     matches = sorted(
         (pair for pair in scored if pair[1] >= similarity.THRESHOLD),
         key=lambda pair: (-round(pair[1], 9), pair[0].id),
     )
-    now = now_iso()
-    if not matches:
-        event = merge_event(
-            _free_event_id(store, article),
-            [article],
-            first_seen=now,
-            last_updated=now,
-            signature=signature.to_dict(),
-        )
-        store.put_event(event, version=None, text=event_text([article]))
-        store.set_article_event(article.id, event.id)
-        return event
-    return _join(store, article, signature, [e for e, _ in matches], now)
+    live = _live_events(store, [e for e, _ in matches])
+    if not live:
+        event_id = _free_event_id(store, article)
+        store.set_article_event(article.id, event_id, version=version)
+        return rederive(store, event_id, adding=[article])
+    return _join(store, article, version, signature, live)
+
+
+def _live_events(store: Store, events: Sequence[Event]) -> list[tuple[Event, str]]:
+    """Candidates as they are now: a search can lag, so read each one and follow redirects."""
+    found: dict[str, tuple[Event, str]] = {}
+    for event in events:
+        try:
+            current = store.get_event(event.id)
+        except Moved as moved:
+            try:
+                current = store.get_event(moved.new_id)
+            except (NotFound, Moved):
+                continue
+        except NotFound:
+            continue
+        found.setdefault(current[0].id, current)
+    return list(found.values())
 
 
 def _join(
     store: Store,
     article: Article,
+    version: str,
     signature: similarity.Signature,
-    events: Sequence[Event],
-    now: str,
+    events: Sequence[tuple[Event, str]],
 ) -> Event:
     """Join the best event; other matching events that also match it are folded in.
 
     An article that matches two events which match each other is evidence they report one
     happening: the oldest event keeps its id, the others redirect to it.
     """
-    best, *others = events  # best match first
+    (best, _), *others = events  # best match first
     best_sig = similarity.Signature.from_dict(best.signature or {})
     # Fold only events that also match the best one: an article bridging two different
     # happenings (a background paragraph) must not merge them.
-    events = [best] + [
-        e for e in others
+    folding = [events[0]] + [
+        (e, v) for e, v in others
         if similarity.similarity(similarity.Signature.from_dict(e.signature or {}), best_sig)
         >= FOLD_THRESHOLD
     ]
-    keep = min(events, key=lambda e: (e.first_seen, e.id))
-    absorbed = [e for e in events if e.id != keep.id]
-    _, version = store.get_event(keep.id)
-    members = list(store.articles_of_event(keep.id))
-    combined = similarity.Signature.from_dict(keep.signature or {})
-    merged_from = list(keep.merged_from)
-    for other in absorbed:
-        members += store.articles_of_event(other.id)
-        combined = similarity.combine(
-            combined, similarity.Signature.from_dict(other.signature or {})
-        )
-        merged_from += [other.id, *other.merged_from]
-    members.append(article)
-    combined = similarity.combine(combined, signature)
-    event = merge_event(
-        keep.id,
-        _unique(members),
-        first_seen=min(e.first_seen for e in events),
-        last_updated=now,
-        merged_from=merged_from,
-        signature=combined.to_dict(),
-    )
-    store.put_event(event, version=version, text=event_text(members))
-    for other in absorbed:
-        _, other_version = store.get_event(other.id)
+    keep = min((e for e, _ in folding), key=lambda e: (e.first_seen, e.id))
+    absorbed = [(e, v) for e, v in folding if e.id != keep.id]
+    store.set_article_event(article.id, keep.id, version=version)  # the truth: it is a member
+    for other, other_version in absorbed:
+        for member in other.articles:
+            _move(store, member, from_id=other.id, to_id=keep.id)
         store.retire_event(other.id, keep.id, version=other_version)
-    for member in event.articles:
-        store.set_article_event(member, event.id)
-    return event
+    return rederive(
+        store, keep.id, adding=[article], signatures=[signature],
+        absorbed=[e for e, _ in absorbed],
+    )
 
 
-def remove_article(store: Store, article: Article) -> None:
-    """After ``article`` was deleted: re-merge its event from the rest, or drop the event."""
+def _move(store: Store, article_id: str, *, from_id: str, to_id: str) -> None:
+    """Move one member of a folded event (compare-and-set; skipped if it moved elsewhere)."""
+    for _ in range(ATTEMPTS):
+        try:
+            member, version = store.get_article_versioned(article_id)
+        except NotFound:
+            return
+        if member.event_id != from_id:
+            return
+        try:
+            store.set_article_event(article_id, to_id, version=version)
+            return
+        except Conflict:
+            continue
+    raise Conflict(f"article {article_id} keeps changing while its event is folded")
+
+
+def rederive(
+    store: Store,
+    event_id: str,
+    *,
+    adding: Sequence[Article] = (),
+    signatures: Sequence[similarity.Signature] = (),
+    absorbed: Sequence[Event] = (),
+) -> Event:
+    """Recompute an event's record from its members' truth, and store it (compare-and-set).
+
+    Members are the event's listed articles plus ``adding`` and the articles of ``absorbed``
+    events, kept only where the article's own ``event_id`` says so. A missing event is
+    founded. Two writes (this and the article's) per join, however many members.
+    """
+    for _ in range(ATTEMPTS):
+        try:
+            event, version = store.get_event(event_id)
+        except NotFound:
+            event, version = None, None
+        listed = list(event.articles) if event else []
+        ids = [*listed, *(a.id for a in adding), *(i for e in absorbed for i in e.articles)]
+        members = [a for a in store.get_articles(ids) if a.event_id == event_id]
+        if not members:
+            raise Conflict(f"event {event_id} has no members to derive it from")
+        now = now_iso()
+        if event is None:
+            combined = _signature_of(members)
+            first_seen, merged_from = now, [e.id for e in absorbed]
+        else:
+            combined = similarity.Signature.from_dict(event.signature or {})
+            new = [a for a in members if a.id not in set(listed)]
+            given = {a.id: s for a, s in zip(adding, signatures, strict=False)}
+            for article in new:
+                combined = similarity.combine(
+                    combined, given.get(article.id) or similarity.signature(article)
+                )
+            first_seen = min([event.first_seen, *(e.first_seen for e in absorbed)])
+            folded = [x for e in absorbed for x in (e.id, *e.merged_from)]
+            merged_from = [*event.merged_from, *folded]
+        merged = merge_event(
+            event_id, members, first_seen=first_seen, last_updated=now,
+            merged_from=merged_from, signature=combined.to_dict(),
+        )
+        try:
+            store.put_event(merged, version=version, text=event_text(members))
+        except Conflict:
+            continue  # another writer updated it: read it again and add ours
+        return merged
+    raise Conflict(f"event {event_id} keeps changing; could not update it")
+
+
+def _signature_of(articles: Sequence[Article]) -> similarity.Signature:
+    combined = similarity.signature(articles[0])
+    for other in articles[1:]:
+        combined = similarity.combine(combined, similarity.signature(other))
+    return combined
+
+
+def settle(store: Store, article_id: str) -> Event:
+    """Make sure an assigned article's event lists it; finish what a crash or race left.
+
+    An article pointing at a folded event moves to the survivor; one pointing at an event that
+    was never written (a crash between the two writes) founds it.
+    """
+    article, version = store.get_article_versioned(article_id)
+    if article.event_id is None:
+        raise Conflict(f"article {article_id} is not assigned yet")
+    try:
+        event, _ = store.get_event(article.event_id)
+    except Moved as moved:
+        store.set_article_event(article_id, moved.new_id, version=version)
+        return rederive(store, moved.new_id, adding=[article])
+    except NotFound:
+        return rederive(store, article.event_id, adding=[article])
+    if article_id in event.articles:
+        return event
+    return rederive(store, event.id, adding=[article])
+
+
+def detach_article(store: Store, article: Article) -> None:
+    """Before ``article`` is deleted: re-derive its event without it, or drop the event.
+
+    Runs before the article's record goes, so a failure in between leaves the truth (the
+    article, still a member) intact and a retry or ``check --repair`` puts it right.
+    """
     if article.event_id is None:
         return
     for _ in range(ATTEMPTS):
@@ -152,39 +278,23 @@ def remove_article(store: Store, article: Article) -> None:
             with store.assignment_lock():
                 try:
                     event, version = store.get_event(article.event_id)
-                except NotFound:
+                except (NotFound, Moved):
                     return
-                rest = [a for a in store.articles_of_event(event.id) if a.id != article.id]
+                rest_ids = [i for i in event.articles if i != article.id]
+                rest = [a for a in store.get_articles(rest_ids) if a.event_id == event.id]
                 if not rest:
                     store.delete_event(event.id, version=version)
                     return
-                signature = similarity.signature(rest[0])
-                for other in rest[1:]:
-                    signature = similarity.combine(signature, similarity.signature(other))
                 merged = merge_event(
                     event.id,
                     rest,
                     first_seen=event.first_seen,
                     last_updated=now_iso(),
                     merged_from=event.merged_from,
-                    signature=signature.to_dict(),
+                    signature=_signature_of(rest).to_dict(),
                 )
                 store.put_event(merged, version=version, text=event_text(rest))
                 return
         except Conflict:
             continue
     raise Conflict(f"could not update the event of deleted article {article.id}")
-
-
-LEAD_CHARS = 1500
-TEXT_CHARS = 30_000
-
-
-def event_text(articles: Sequence[Article]) -> str:
-    """What an event is found by: its articles' titles and leads (bounded for big events)."""
-    parts = [f"{a.title or ''}\n{a.text[:LEAD_CHARS]}" for a in articles]
-    return "\n\n".join(parts)[:TEXT_CHARS]
-
-
-def _unique(articles: Sequence[Article]) -> list[Article]:
-    return list({a.id: a for a in articles}.values())

@@ -7,6 +7,7 @@ import enum
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 
+from indexer.keys import KeyRing
 from indexer.models import Article, Event
 from indexer.store.query import SearchPage, SearchQuery
 
@@ -39,8 +40,24 @@ class Store(abc.ABC):
         """The stored article, or NotFound."""
 
     @abc.abstractmethod
-    def delete_article(self, article_id: str) -> None:
-        """Remove an article, or raise NotFound."""
+    def get_article_versioned(self, article_id: str) -> tuple[Article, str]:
+        """The stored article and its version, for a compare-and-set write; NotFound."""
+
+    @abc.abstractmethod
+    def get_articles(self, article_ids: Sequence[str]) -> list[Article]:
+        """The stored articles among ``article_ids``, in that order (missing ones left out).
+
+        Reads records directly, never through the search index: it sees every acknowledged
+        write at once, on every backend.
+        """
+
+    @abc.abstractmethod
+    def delete_article(self, article_id: str, *, version: str | None = None) -> None:
+        """Remove an article (only at ``version`` when given: Conflict otherwise), or NotFound."""
+
+    @abc.abstractmethod
+    def refresh(self) -> None:
+        """Make every acknowledged write visible to search now (a no-op where it always is)."""
 
     @abc.abstractmethod
     def search_articles(self, query: SearchQuery) -> SearchPage:
@@ -96,12 +113,42 @@ class Store(abc.ABC):
         """Remove an event that no longer has articles (compare-and-set)."""
 
     @abc.abstractmethod
-    def set_article_event(self, article_id: str, event_id: str | None) -> None:
-        """Record which event an article belongs to."""
+    def set_article_event(self, article_id: str, event_id: str | None, *, version: str) -> str:
+        """Move an article into an event, compare-and-set on the article's version.
+
+        The article's ``event_id`` is the one record of event membership; every other copy
+        (an event's article list, its merged fields) is derived from it. Returns the new
+        version; Conflict when the article changed since ``version``, NotFound when it is gone.
+        """
 
     @abc.abstractmethod
     def articles_of_event(self, event_id: str) -> list[Article]:
-        """The event's articles, oldest first."""
+        """The articles whose ``event_id`` is ``event_id``, oldest first (after :meth:`refresh`
+        on a backend whose search lags)."""
+
+    @abc.abstractmethod
+    def events_founded_since(self, since_us: int) -> list[Event]:
+        """Live events founded at or after ``since_us`` (microseconds): what a candidate search
+        begun before the assignment lock was taken cannot have seen."""
+
+    @abc.abstractmethod
+    def iter_events(self) -> Iterator[tuple[Event, str]]:
+        """Every live event with its version (for checks and repairs)."""
+
+    @abc.abstractmethod
+    def delete_redirect(self, event_id: str) -> None:
+        """Remove a redirect that leads nowhere (repairs only); a live event is left alone."""
+
+    # -- checks -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def search_document_problems(self) -> Iterator[tuple[str, str, str]]:
+        """(collection, id, what is wrong) for every search document that does not match its
+        record, and every record missing from the search index."""
+
+    @abc.abstractmethod
+    def repair_search_document(self, collection: str, record_id: str) -> None:
+        """Rewrite one record's search documents from the record itself."""
 
     @abc.abstractmethod
     def search_events(self, query: SearchQuery) -> SearchPage:
@@ -122,7 +169,21 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def drop(self) -> None:
-        """Delete a retired store's data (never the live one's)."""
+        """Delete a retired store's data, or a rebuild that never went live (never the live
+        one's)."""
+
+    @abc.abstractmethod
+    def rebuild_lock(self) -> AbstractContextManager[None]:
+        """Held for a whole rebuild; a second rebuild fails (StoreUnavailable) rather than
+        running alongside: at once on SQLite, within one lease on Elasticsearch. Activation
+        is compare-and-set besides: it refuses to switch (Conflict) when the live generation
+        is no longer the one the rebuild began from."""
+
+    # -- keys -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def keys(self) -> KeyRing:
+        """The API keys, kept outside the generations a rebuild replaces."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to free
         """Release connections and files."""

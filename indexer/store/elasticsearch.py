@@ -10,16 +10,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
-from elasticsearch import ApiError, BadRequestError, ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import ApiError, BadRequestError, ConflictError, NotFoundError
 from elasticsearch import TransportError as _TransportError
 
 from indexer.errors import Conflict, InvalidQuery, Moved, NotFound, StoreUnavailable
+from indexer.facets import event_text
 from indexer.models import Article, Event
 from indexer.store import es_compile, mapping
 from indexer.store.base import PutResult, Store
+from indexer.store.es_client import build_client, redact_url
 from indexer.store.es_lock import LeaseLock
+from indexer.store.keys_elasticsearch import ElasticsearchKeyRing
 from indexer.store.paging import (
     Row,
     article_taken,
@@ -46,21 +50,34 @@ class ElasticsearchStore(Store):
     """Articles, events and locks in three indices behind the aliases ``{index}-articles``,
     ``{index}-events`` and ``{index}-locks``."""
 
-    def __init__(self, url: str, index: str = "storyrecords", *, timeout: float = 10.0) -> None:
-        self.url = url
+    def __init__(
+        self,
+        url: str,
+        index: str = "storyrecords",
+        *,
+        timeout: float = 10.0,
+        api_key: str | None = None,
+        ca_certs: str | Path | None = None,
+    ) -> None:
+        self.url = redact_url(url)  # what messages and logs name: never the credentials
+        # Rebuild and retired stores connect the same way, credentials included.
+        self._connect: dict[str, Any] = {"url": url, "api_key": api_key, "ca_certs": ca_certs}
         self.prefix = index
         self.alias = mapping.alias_name(index, "articles")
         self.events_alias = mapping.alias_name(index, "events")
         self.locks_alias = mapping.alias_name(index, "locks")
         # The client connects lazily: constructing it sends nothing.
-        self._client = Elasticsearch(
-            url, request_timeout=timeout, max_retries=1, retry_on_timeout=False
-        )
+        self._client = build_client(url, api_key=api_key, ca_certs=ca_certs, timeout=timeout)
         self._ready: set[str] = set()
         self._ready_lock = threading.Lock()
-        self._lease = LeaseLock(
-            self._client, self.locks_alias, lambda doing, call: self._run("locks", doing, call)
+        def run_locks(doing: str, call: Callable[[], Any]) -> Any:
+            return self._run("locks", doing, call)
+
+        self._lease = LeaseLock(self._client, self.locks_alias, run_locks)
+        self._rebuild_lease = LeaseLock(
+            self._client, self.locks_alias, run_locks, name="rebuild", lease_s=10.0, wait_s=15.0
         )
+        self._base: dict[str, list[str]] = {}  # for a rebuild: the live indices it began from
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -144,13 +161,26 @@ class ElasticsearchStore(Store):
         fields: Sequence[str] = ("doc",),
     ) -> Iterator[Any]:
         """The ``_source`` (``fields`` only) of every hit in ``sort`` order, by search_after."""
+        for hit in self._scan_hits(collection, body, sort, fields):
+            yield hit["_source"]
+
+    def _scan_hits(
+        self,
+        collection: str,
+        body: dict[str, Any],
+        sort: list[Any],
+        fields: Sequence[str] | None = ("doc",),
+    ) -> Iterator[dict[str, Any]]:
+        """Every hit (``_source`` limited to ``fields``; all of it for None), by search_after."""
         after: list[Any] | None = None
         while True:
-            page = {**body, "sort": sort, "size": 500, "source_includes": list(fields)}
+            page: dict[str, Any] = {**body, "sort": sort, "size": 500, "seq_no_primary_term": True}
+            if fields is not None:
+                page["source_includes"] = list(fields)
             if after is not None:
                 page["search_after"] = after
             hits = self._search_body(collection, "list records", page)["hits"]["hits"]
-            yield from (hit["_source"] for hit in hits)
+            yield from hits
             if len(hits) < 500:
                 return
             after = hits[-1]["sort"]
@@ -210,17 +240,49 @@ class ElasticsearchStore(Store):
     def get_article(self, article_id: str) -> Article:
         return Article.from_dict(self._get("articles", article_id, ["doc"])["_source"]["doc"])
 
-    def delete_article(self, article_id: str) -> None:
+    def get_article_versioned(self, article_id: str) -> tuple[Article, str]:
+        found = self._get("articles", article_id, ["doc"])
+        return Article.from_dict(found["_source"]["doc"]), _version(found)
+
+    def get_articles(self, article_ids: Sequence[str]) -> list[Article]:
+        wanted = list(dict.fromkeys(i for i in article_ids if i))
+        found: dict[str, Article] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            response = self._run(
+                "articles",
+                "read articles",
+                lambda chunk=chunk: self._client.mget(  # type: ignore[misc]
+                    index=self.alias, ids=chunk, source_includes=["doc"]
+                ),
+            )
+            for doc in response["docs"]:
+                if doc.get("found"):
+                    found[doc["_id"]] = Article.from_dict(doc["_source"]["doc"])
+        return [found[i] for i in wanted if i in found]
+
+    def refresh(self) -> None:
+        self._ensure("articles")
+        self._ensure("events")
+        with self._errors("refresh the indices"):
+            self._client.indices.refresh(index=f"{self.alias},{self.events_alias}")
+
+    def delete_article(self, article_id: str, *, version: str | None = None) -> None:
         if not article_id:
             raise NotFound("no article with an empty id")
+        cas = _cas(version) if version is not None else {}
         try:
             self._run(
                 "articles",
                 "delete an article",
-                lambda: self._client.delete(index=self.alias, id=article_id, refresh="wait_for"),
+                lambda: self._client.delete(
+                    index=self.alias, id=article_id, refresh="wait_for", **cas
+                ),
             )
         except NotFoundError as exc:
             raise NotFound(f"no article with id {article_id}") from exc
+        except ConflictError as exc:
+            raise changed_since("article", article_id, version) from exc
 
     def count_articles(self) -> int:
         response = self._run(
@@ -402,24 +464,116 @@ class ElasticsearchStore(Store):
         except (ConflictError, NotFoundError) as exc:
             raise changed_since("event", event_id, version) from exc
 
-    def set_article_event(self, article_id: str, event_id: str | None) -> None:
+    def set_article_event(self, article_id: str, event_id: str | None, *, version: str) -> str:
         if not article_id:
             raise NotFound("no article with an empty id")
         try:
-            self._run(
+            updated = self._run(
                 "articles",
                 "set an article's event",
-                # A partial-document update merges these fields: no script needed.
+                # A partial-document update merges these fields: no script needed. Conditional
+                # on the version read: this is the one record of membership.
                 lambda: self._client.update(
                     index=self.alias,
                     id=article_id,
                     doc={"event_id": event_id, "doc": {"event_id": event_id}},
                     refresh=_EVENT_REFRESH,
-                    retry_on_conflict=3,
+                    detect_noop=False,  # every write moves the version, as on SQLite
+                    **_cas(version),
                 ),
             )
         except NotFoundError as exc:
             raise NotFound(f"no article with id {article_id}") from exc
+        except ConflictError as exc:
+            raise changed_since("article", article_id, version) from exc
+        return f"{updated['_seq_no']}:{updated['_primary_term']}"
+
+    def events_founded_since(self, since_us: int) -> list[Event]:
+        body = {
+            "query": {
+                "bool": {
+                    "filter": [{"range": {"indexed_us": {"gte": since_us}}}],
+                    "must_not": [{"exists": {"field": "redirect_to"}}],
+                }
+            },
+            "sort": [{"indexed_us": "asc"}, {"id": "asc"}],
+            "size": 200,
+            "source_includes": ["doc"],
+        }
+        hits = self._search_body("events", "find new events", body)["hits"]["hits"]
+        return [Event.from_dict(hit["_source"]["doc"]) for hit in hits]
+
+    def iter_events(self) -> Iterator[tuple[Event, str]]:
+        body = {"query": {"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}}
+        for source in self._scan("events", body, [{"id": "asc"}], fields=("doc", "version")):
+            yield Event.from_dict(source["doc"]), str(source["version"])
+
+    def delete_redirect(self, event_id: str) -> None:
+        try:
+            current = self._get("events", event_id, ["redirect_to"])
+        except NotFound:
+            return
+        if not current["_source"].get("redirect_to"):
+            return
+        try:
+            self._run(
+                "events",
+                "delete a redirect",
+                lambda: self._client.delete(
+                    index=self.events_alias, id=event_id, refresh=_EVENT_REFRESH,
+                    if_seq_no=current["_seq_no"], if_primary_term=current["_primary_term"],
+                ),
+            )
+        except (ConflictError, NotFoundError) as exc:
+            raise Conflict(f"redirect {event_id} changed while deleting it") from exc
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def search_document_problems(self) -> Iterator[tuple[str, str, str]]:
+        """Each search document against the one compiled from its own record.
+
+        The record is the search document here, so after a refresh no acknowledged record can
+        be missing from the index; what can drift is the indexed copy of its fields.
+        """
+        self.refresh()
+        every: dict[str, Any] = {"query": {"match_all": {}}}
+        for hit in self._scan_hits("articles", every, [{"id": "asc"}], fields=None):
+            source = hit["_source"]
+            expected = es_compile.article_document(Article.from_dict(source["doc"]))
+            drift = sorted(k for k, v in expected.items() if k != "doc" and source.get(k) != v)
+            if drift:
+                yield "articles", hit["_id"], f"indexed fields differ: {', '.join(drift)}"
+        live = {"query": {"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}}
+        for hit in self._scan_hits("events", live, [{"id": "asc"}], fields=None):
+            source = hit["_source"]
+            expected = es_compile.event_document(
+                Event.from_dict(source["doc"]), "", int(source["version"])
+            )
+            drift = sorted(
+                k for k, v in expected.items() if k not in ("doc", "text") and source.get(k) != v
+            )
+            if drift:
+                yield "events", hit["_id"], f"indexed fields differ: {', '.join(drift)}"
+
+    def repair_search_document(self, collection: str, record_id: str) -> None:
+        if collection == "events":
+            event, version = self.get_event(record_id)
+            self.put_event(event, version=version,
+                           text=event_text(self.get_articles(event.articles)))
+            return
+        found = self._get("articles", record_id, ["doc"])
+        document = es_compile.article_document(Article.from_dict(found["_source"]["doc"]))
+        try:
+            self._run(
+                "articles",
+                "rewrite a search document",
+                lambda: self._client.index(
+                    index=self.alias, id=record_id, document=document, require_alias=True,
+                    if_seq_no=found["_seq_no"], if_primary_term=found["_primary_term"],
+                ),
+            )
+        except ConflictError as exc:
+            raise Conflict(f"article {record_id} changed while repairing it") from exc
 
     def articles_of_event(self, event_id: str) -> list[Article]:
         body = {"query": {"bool": {"filter": [{"term": {"event_id": event_id}}]}}}
@@ -432,10 +586,20 @@ class ElasticsearchStore(Store):
 
     # -- rebuilds -------------------------------------------------------------------------
 
+    def rebuild_lock(self) -> AbstractContextManager[None]:
+        """A lease of its own: a second rebuild learns within one lease that one is running."""
+        return self._rebuild_lease.hold()
+
     def begin_rebuild(self) -> ElasticsearchStore:
         """A store under a stamped prefix; its indices become the live ones on activation."""
         stamp = now_iso().lower().replace(":", "").replace("-", "").replace(".", "")
-        return ElasticsearchStore(self.url, f"{self.prefix}-rebuild-{stamp}")
+        rebuilt = ElasticsearchStore(index=f"{self.prefix}-rebuild-{stamp}", **self._connect)
+        with self._errors("read the live indices"):
+            for collection in ("articles", "events"):
+                self._ensure(collection)
+                live = mapping.alias_name(self.prefix, collection)
+                rebuilt._base[collection] = list(self._client.indices.get_alias(name=live).body)
+        return rebuilt
 
     def activate(self, rebuilt: Store) -> ElasticsearchStore:
         """Swap every alias to the rebuilt indices in one atomic ``_aliases`` request.
@@ -452,24 +616,34 @@ class ElasticsearchStore(Store):
                 rebuilt._ensure(collection)
                 live = mapping.alias_name(self.prefix, collection)
                 new_alias = mapping.alias_name(rebuilt.prefix, collection)
-                old_indices = list(self._client.indices.get_alias(name=live).body)
+                old_indices = rebuilt._base.get(collection) or list(
+                    self._client.indices.get_alias(name=live).body
+                )
                 (new_index,) = list(self._client.indices.get_alias(name=new_alias).body)
                 retired_alias = mapping.alias_name(retired_prefix, collection)
                 for old in old_indices:
-                    actions.append({"remove": {"index": old, "alias": live}})
+                    # must_exist makes the swap compare-and-set: if another rebuild moved the
+                    # alias since this one began, the whole request fails and nothing changes.
+                    actions.append({"remove": {"index": old, "alias": live, "must_exist": True}})
                     actions.append({"add": {"index": old, "alias": retired_alias}})
                 actions.append({"add": {"index": new_index, "alias": live}})
                 actions.append({"remove": {"index": new_index, "alias": new_alias}})
-            self._client.indices.update_aliases(actions=actions)
+            try:
+                self._client.indices.update_aliases(actions=actions)
+            except NotFoundError as exc:
+                raise Conflict(
+                    "the live indices changed during the rebuild (another rebuild switched "
+                    "first); not switching"
+                ) from exc
             self._client.indices.delete(
                 index=mapping.index_name(rebuilt.prefix, "locks"), ignore_unavailable=True
             )
         rebuilt.close()
-        return ElasticsearchStore(self.url, retired_prefix)
+        return ElasticsearchStore(index=retired_prefix, **self._connect)
 
     def drop(self) -> None:
         """Delete the indices behind this store's aliases (refused for live ones)."""
-        if "-retired-" not in self.prefix:
+        if "-retired-" not in self.prefix and "-rebuild-" not in self.prefix:
             raise ValueError(f"{self.prefix} is not a retired store; refusing to drop it")
         with self._errors("drop retired indices"):
             for collection in ("articles", "events", "locks"):
@@ -479,8 +653,26 @@ class ElasticsearchStore(Store):
                         self._client.indices.delete(index=index)
         self.close()
 
+    def keys(self) -> ElasticsearchKeyRing:
+        """Keys live in ``{prefix}-keys``, an index no rebuild swaps or drops."""
+        return ElasticsearchKeyRing(self._client, f"{self.prefix}-keys", self._errors)
+
     def close(self) -> None:
         self._client.close()
+
+
+def _version(found: Any) -> str:
+    """A document's version for compare-and-set: its sequence number and primary term."""
+    return f"{found['_seq_no']}:{found['_primary_term']}"
+
+
+def _cas(version: str) -> dict[str, Any]:
+    """The request parameters that make a write conditional on ``version``."""
+    seq_no, _, term = version.partition(":")
+    try:
+        return {"if_seq_no": int(seq_no), "if_primary_term": int(term)}
+    except ValueError as exc:
+        raise Conflict(f"not a version of this store: {version!r}") from exc
 
 
 def _index_missing(exc: ApiError) -> bool:

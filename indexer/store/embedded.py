@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import Conflict, Moved, NotFound, StoreUnavailable
-from indexer.facets import event_day, event_facet_terms, facet_terms
+from indexer.facets import event_day, event_facet_terms, event_text, facet_terms
 from indexer.models import Article, Event
 from indexer.store.base import PutResult, Store
+from indexer.store.keys_embedded import EmbeddedKeyRing
 from indexer.store.paging import (
     PagePlan,
     Row,
@@ -41,7 +42,8 @@ CREATE TABLE IF NOT EXISTS articles (
     content_hash TEXT NOT NULL,
     published_utc TEXT,
     indexed_us INTEGER NOT NULL,
-    event_id TEXT
+    event_id TEXT,
+    version INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS articles_by_event ON articles(event_id);
 CREATE TABLE IF NOT EXISTS events (
@@ -120,6 +122,8 @@ class EmbeddedStore(Store):
         self._lock = threading.RLock()
         self._assign_lock = threading.Lock()
         self._lock_path = self.path.with_name(self.path.name + ".assign.lock")
+        self._rebuild_lock_path = self.path.with_name(self.path.name + ".rebuild.lock")
+        self._base: str | None = None  # for a rebuild: the live file it began from
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         try:
@@ -153,7 +157,10 @@ class EmbeddedStore(Store):
                 fcntl.flock(init, fcntl.LOCK_EX)
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA foreign_keys=ON")
-                conn.execute("PRAGMA synchronous=NORMAL")
+                # FULL: a commit is fsynced before it returns, so an acknowledged write
+                # survives a power loss, not only a crash of this process.
+                conn.execute("PRAGMA synchronous=FULL")
+                _migrate(conn)
                 conn.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise StoreUnavailable(f"cannot open the embedded store at {file}: {exc}") from exc
@@ -245,20 +252,8 @@ class EmbeddedStore(Store):
                     iso_to_us(article.indexed_at),
                 ),
             )
-            rowid = cur.lastrowid
-            conn.execute(
-                "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
-                (rowid, article.title or "", article.text),
-            )
-            conn.executemany(
-                "INSERT OR IGNORE INTO facets (article_rowid, facet, value, label) "
-                "VALUES (?, ?, ?, ?)",
-                [
-                    (rowid, facet, value, label)
-                    for facet, pairs in facet_terms(article).items()
-                    for value, label in pairs
-                ],
-            )
+            assert cur.lastrowid is not None
+            self._index_article(conn, cur.lastrowid, article)
         return PutResult.CREATED
 
     def get_article(self, article_id: str) -> Article:
@@ -267,11 +262,34 @@ class EmbeddedStore(Store):
             raise NotFound(f"no article with id {article_id}")
         return Article.from_dict(json.loads(rows[0][0]))
 
-    def delete_article(self, article_id: str) -> None:
+    def get_article_versioned(self, article_id: str) -> tuple[Article, str]:
+        rows = self._read("SELECT doc, version FROM articles WHERE id = ?", (article_id,))
+        if not rows:
+            raise NotFound(f"no article with id {article_id}")
+        return Article.from_dict(json.loads(rows[0][0])), str(rows[0][1])
+
+    def get_articles(self, article_ids: Sequence[str]) -> list[Article]:
+        found: dict[str, Article] = {}
+        wanted = list(dict.fromkeys(article_ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for row in self._read(f"SELECT id, doc FROM articles WHERE id IN ({marks})", chunk):
+                found[row[0]] = Article.from_dict(json.loads(row[1]))
+        return [found[i] for i in wanted if i in found]
+
+    def refresh(self) -> None:
+        """Every committed write is visible to the next read already."""
+
+    def delete_article(self, article_id: str, *, version: str | None = None) -> None:
         with self._tx() as conn:
-            row = conn.execute("SELECT rowid FROM articles WHERE id = ?", (article_id,)).fetchone()
+            row = conn.execute(
+                "SELECT rowid, version FROM articles WHERE id = ?", (article_id,)
+            ).fetchone()
             if row is None:
                 raise NotFound(f"no article with id {article_id}")
+            if version is not None and str(row[1]) != version:
+                raise changed_since("article", article_id, version)
             conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (row[0],))
             conn.execute("DELETE FROM facets WHERE article_rowid = ?", (row[0],))
             conn.execute("DELETE FROM articles WHERE rowid = ?", (row[0],))
@@ -477,15 +495,129 @@ class EmbeddedStore(Store):
                     (redirect_to, row[0]),
                 )
 
-    def set_article_event(self, article_id: str, event_id: str | None) -> None:
+    def set_article_event(self, article_id: str, event_id: str | None, *, version: str) -> str:
         with self._tx() as conn:
             cur = conn.execute(
-                "UPDATE articles SET event_id = ?, doc = json_set(doc, '$.event_id', ?) "
-                "WHERE id = ?",
-                (event_id, event_id, article_id),
+                "UPDATE articles SET event_id = ?, doc = json_set(doc, '$.event_id', ?), "
+                "version = version + 1 WHERE id = ? AND version = ?",
+                (event_id, event_id, article_id, int(version)),
             )
             if cur.rowcount != 1:
+                if conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+                    raise changed_since("article", article_id, version)
                 raise NotFound(f"no article with id {article_id}")
+        return str(int(version) + 1)
+
+    def events_founded_since(self, since_us: int) -> list[Event]:
+        rows = self._read(
+            "SELECT doc FROM events WHERE redirect_to IS NULL AND indexed_us >= ? "
+            "ORDER BY indexed_us, id",
+            (since_us,),
+        )
+        return [Event.from_dict(json.loads(r[0])) for r in rows]
+
+    def iter_events(self) -> Iterator[tuple[Event, str]]:
+        last = 0
+        while True:
+            rows = self._read(
+                "SELECT rowid, doc, version FROM events WHERE rowid > ? AND redirect_to IS NULL "
+                "ORDER BY rowid LIMIT 500",
+                (last,),
+            )
+            if not rows:
+                return
+            for row in rows:
+                yield Event.from_dict(json.loads(row[1])), str(row[2])
+            last = rows[-1][0]
+
+    def delete_redirect(self, event_id: str) -> None:
+        with self._tx() as conn:
+            conn.execute("DELETE FROM events WHERE id = ? AND redirect_to IS NOT NULL", (event_id,))
+
+    # -- checks -----------------------------------------------------------------------------
+
+    def search_document_problems(self) -> Iterator[tuple[str, str, str]]:
+        """Full-text rows and facet rows against each record; the event_id column against the
+        record's own field."""
+        for table in (ARTICLES, EVENTS):
+            last = 0
+            while True:
+                rows = self._read(
+                    f"SELECT a.rowid, a.id, a.doc, f.title, f.text, "
+                    f"{'a.event_id' if table is ARTICLES else 'NULL'} "
+                    f"FROM {table.rows} a LEFT JOIN {table.fts} f ON f.rowid = a.rowid "
+                    f"WHERE a.rowid > ? AND a.doc IS NOT NULL ORDER BY a.rowid LIMIT 500",
+                    (last,),
+                )
+                if not rows:
+                    break
+                for rowid, record_id, doc, title, text, column_event in rows:
+                    problem = self._document_problem(table, rowid, json.loads(doc), title, text,
+                                                     column_event)
+                    if problem:
+                        yield table.rows, record_id, problem
+                last = rows[-1][0]
+
+    def _document_problem(
+        self, table: _Table, rowid: int, doc: dict[str, Any], title: str | None,
+        text: str | None, column_event: str | None,
+    ) -> str | None:
+        if title is None:
+            return "missing from the full-text index"
+        record: Article | Event
+        if table is ARTICLES:
+            record = Article.from_dict(doc)
+            if (title, text) != (record.title or "", record.text):
+                return "full-text row differs from the record"
+            if column_event != record.event_id:
+                return "event_id column differs from the record"
+            expected = facet_terms(record)
+        else:
+            record = Event.from_dict(doc)
+            if title != record.title:
+                return "full-text row differs from the record"
+            expected = event_facet_terms(record)
+        indexed = {
+            (r[0], r[1], r[2])
+            for r in self._read(
+                f"SELECT facet, value, label FROM {table.facets} WHERE article_rowid = ?", (rowid,)
+            )
+        }
+        wanted = {(f, v, label) for f, pairs in expected.items() for v, label in pairs}
+        return None if indexed == wanted else "facet rows differ from the record"
+
+    def repair_search_document(self, collection: str, record_id: str) -> None:
+        if collection == "articles":
+            article = self.get_article(record_id)
+            with self._tx() as conn:
+                rowid = conn.execute(
+                    "SELECT rowid FROM articles WHERE id = ?", (record_id,)
+                ).fetchone()[0]
+                conn.execute("UPDATE articles SET event_id = ? WHERE rowid = ?",
+                             (article.event_id, rowid))
+                self._index_article(conn, rowid, article)
+            return
+        event, version = self.get_event(record_id)
+        members = self.get_articles(event.articles)
+        self.put_event(event, version=version, text=event_text(members))
+
+    def _index_article(self, conn: sqlite3.Connection, rowid: int, article: Article) -> None:
+        """(Re)write an article's full-text and facet rows."""
+        conn.execute("DELETE FROM articles_fts WHERE rowid = ?", (rowid,))
+        conn.execute("DELETE FROM facets WHERE article_rowid = ?", (rowid,))
+        conn.execute(
+            "INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
+            (rowid, article.title or "", article.text),
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO facets (article_rowid, facet, value, label) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (rowid, facet, value, label)
+                for facet, pairs in facet_terms(article).items()
+                for value, label in pairs
+            ],
+        )
 
     def articles_of_event(self, event_id: str) -> list[Article]:
         rows = self._read(
@@ -498,21 +630,48 @@ class EmbeddedStore(Store):
 
     # -- rebuilds -------------------------------------------------------------------------
 
+    @contextmanager
+    def rebuild_lock(self) -> Iterator[None]:
+        """An exclusive file lock, taken without waiting; the kernel frees it if we die."""
+        with open(self._rebuild_lock_path, "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise StoreUnavailable(
+                    "another rebuild of this store is running; try again when it has finished"
+                ) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def begin_rebuild(self) -> EmbeddedStore:
+        self._follow()
         stamp = now_iso().replace(":", "").replace("-", "").replace(".", "")
-        return EmbeddedStore(self.path.with_name(f"{self.path.stem}.{stamp}.sqlite3"), follow=False)
+        rebuilt = EmbeddedStore(
+            self.path.with_name(f"{self.path.stem}.{stamp}.sqlite3"), follow=False
+        )
+        rebuilt._base = self.file.name
+        return rebuilt
 
     def activate(self, rebuilt: Store) -> EmbeddedStore:
         if not isinstance(rebuilt, EmbeddedStore) or rebuilt.path.parent != self.path.parent:
             raise ValueError("can only activate a rebuild begun from this store")
-        self._follow()
-        retired = self.file
         with rebuilt._lock:
             rebuilt._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        staging = self._pointer.with_name(self._pointer.name + ".tmp")
-        staging.write_text(rebuilt.path.name, encoding="utf-8")
-        staging.replace(self._pointer)  # atomic: every process switches on its next operation
-        self._follow()
+        with open(self._pointer.with_name(self._pointer.name + ".lock"), "a+b") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)  # compare and swap the pointer as one step
+            self._follow()
+            retired = self.file
+            if rebuilt._base is not None and retired.name != rebuilt._base:
+                raise Conflict(
+                    f"the live generation changed during the rebuild ({rebuilt._base} -> "
+                    f"{retired.name}); not switching"
+                )
+            staging = self._pointer.with_name(self._pointer.name + ".tmp")
+            staging.write_text(rebuilt.path.name, encoding="utf-8")
+            staging.replace(self._pointer)  # atomic: every process switches on its next operation
+            self._follow()
         return EmbeddedStore(retired, follow=False)
 
     def drop(self) -> None:
@@ -530,12 +689,23 @@ class EmbeddedStore(Store):
         own_pointer = self.file.with_name(self.file.name + ".current")
         return self.file == self.path and "." not in self.path.stem and not own_pointer.exists()
 
+    def keys(self) -> EmbeddedKeyRing:
+        """Keys live in ``keys.sqlite3`` beside the generations, so a reindex never moves them."""
+        return EmbeddedKeyRing(self.path.parent / "keys.sqlite3")
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
             for reader in self._readers:
                 reader.close()
             self._readers.clear()
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a file made by an older version up to this schema (columns added since)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+    if columns and "version" not in columns:
+        conn.execute("ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
 
 
 def _fts_expression(query: SearchQuery) -> str | None:

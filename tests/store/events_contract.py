@@ -234,7 +234,9 @@ class EventStoreContract:
         split = merge_event("e-split", [other], first_seen=now, last_updated=now,
                             signature=event.signature)
         events_store.put_event(split, version=None, text=other.text)
-        events_store.set_article_event("seed-1", "e-split")
+        events_store.set_article_event(
+            "seed-1", "e-split", version=events_store.get_article_versioned("seed-1")[1]
+        )
 
         third = self._ingest(events_store, GENEVA_TALKS[2])
         survivor, _ = events_store.get_event(third.event_id or "")

@@ -104,7 +104,9 @@ class RebuildContract:
         apart = merge_event("e-apart", [other], first_seen=now, last_updated=now,
                             signature=event.signature)
         store.put_event(apart, version=None, text=other.text)
-        store.set_article_event(second.id, "e-apart")
+        store.set_article_event(
+            second.id, "e-apart", version=store.get_article_versioned(second.id)[1]
+        )
         store.add_redirect("e-ancient", "e-apart")
 
         reindex(store, extract_v2, "v2", grace_seconds=0)
