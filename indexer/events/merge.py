@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from indexer.extract.reference import country_words
 from indexer.models import (
     Article,
     Attested,
@@ -44,11 +45,12 @@ _STOP = {
     "its", "their", "his", "her", "be", "by", "at", "as", "is", "are", "will", "not",
 }  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+")
-# Wordings news uses interchangeably for the same demand.
+# Wordings news uses interchangeably for the same demand; a country's name, one-word aliases
+# and demonyms ("Russian", "Russia"; "American", "USA") come from the reference data as "@ru".
 _SYNONYMS = {
+    **{word: f"@{code.lower()}" for word, code in country_words().items()},
     "troops": "forces", "troop": "forces", "soldiers": "forces", "force": "forces",
-    "arms": "weapons", "weaponry": "weapons", "weapon": "weapons", "ukrainian": "ukraine",
-    "russian": "russia", "american": "us", "usa": "us", "alliance": "nato",
+    "arms": "weapons", "weaponry": "weapons", "weapon": "weapons", "alliance": "nato",
 }  # fmt: skip
 
 

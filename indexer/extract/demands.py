@@ -21,6 +21,7 @@ from indexer.extract.demand_actions import (
     passive_infinitive,
     tokens_text,
 )
+from indexer.extract.reference import demonyms, words
 from indexer.models import Demand, Mention, Party, Stance
 
 VERB_CUES: dict[str, Stance] = {
@@ -39,6 +40,13 @@ VERB_CUES: dict[str, Stance] = {
     "advise": "demand",
     "order": "demand",
     "instruct": "demand",
+    "suggest": "demand",
+    "tell": "demand",
+    "encourage": "demand",
+    "direct": "demand",
+    "command": "demand",
+    "beg": "demand",
+    "plead": "demand",
     "reject": "rejects",
     "rebuff": "rejects",
     "dismiss": "rejects",
@@ -58,8 +66,26 @@ _CUE_PREPS = {
     "appeal": {"for", "to"},
     "ask": {"for"},
     "advocate": {"for"},
+    "plead": {"for"},
+    "advise": {"against", "on"},
+    "recommend": {"against"},
 }
-_ADDRESSED_BY_OBJECT = {"urge", "ask", "press", "implore", "advise", "order", "instruct"}
+_ADDRESSED_BY_OBJECT = {
+    "urge", "ask", "press", "implore", "advise", "order", "instruct", "tell", "encourage",
+    "direct", "command", "beg",
+}  # fmt: skip
+# These address whoever they name as object only when a second complement says what to do.
+_ADDRESSED_BY_NAMED_OBJECT = {"recommend", "suggest", "demand", "request"}
+# "told reporters that ..." reports speech: these are demands only with "to <verb>".
+_NEEDS_INFINITIVE = {"tell", "encourage", "direct", "command", "beg", "plead"}
+# "demanded that X leave": a that-clause states the action and its subject the addressee.
+_MANDATIVE = {"demand", "insist", "urge", "recommend", "suggest", "ask", "request", "advise"}
+# These also report facts ("insisted that it was"): the clause must be a subjunctive.
+_NEEDS_SUBJUNCTIVE = {"insist", "suggest", "advise"}
+# "had been advising Marco Rubio": advice given, its content unstated (an empty action).
+_ADVICE = {"advise"}
+_INDICATIVE_AUX = {"will", "would", "could", "can", "may", "might", "be", "have", "do", "'ll", "wo"}
+_NAMED_TAGS = {"NNP", "NNPS", "PRP"}
 _SPEECH_VERBS = {
     "say",
     "comment",
@@ -77,7 +103,7 @@ _SPEECH_VERBS = {
     "release",
 }
 _RELATIVE_PRONOUNS = {"who", "that", "which"}
-_NEEDS_PREP = {"call", "insist", "push", "appeal"}
+_NEEDS_PREP = {"call", "insist", "push", "appeal", "plead"}
 _ADDRESSEE_PREPS = {"on", "upon", "of", "from", "to"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _PRONOUNS = {"he", "she", "him", "her", "his"}
@@ -121,26 +147,13 @@ class PartyIndex:
 
     @staticmethod
     def _demonyms(parties: Sequence[Party]) -> dict[str, str]:
-        """Adjective forms of country names ("Russian" -> Russia) for countries in the text."""
-        found: dict[str, str] = {}
-        for party in parties:
-            if party.kind != "country":
-                continue
-            name = party.name.lower()
-            for form in (
-                name + "n",
-                name + "ian",
-                name[:-1] + "ian",
-                name[:-1] + "ian",
-                name + "ese",
-                name + "i",
-                name[:-1] + "ish",
-                name + "ish",
-            ):
-                found.setdefault(form, party.id)
-            if name == "united states":
-                found["american"] = party.id
-        return found
+        """Demonyms of the countries in the text ("Russian" -> Russia), from the reference data."""
+        present = {p.id for p in parties if p.kind == "country"}
+        return {
+            word: f"country:{code}"
+            for word, code in demonyms().items()
+            if f"country:{code}" in present
+        }
 
     def party_of(self, token: Token) -> str | None:
         """The party a single token refers to, if any (mention, demonym or pronoun)."""
@@ -186,19 +199,89 @@ def _conjuncts(token: Token) -> list[Token]:
 
 
 def _subject(verb: Token) -> Token | None:
-    """The subject of a verb, borrowed from the governing verb for conjuncts and xcomps."""
+    """The subject of a verb, borrowed from the governing verb (conjuncts, xcomps), from the
+    object for "hired experts to advise", and past an inanimate one ("emails … and urged")."""
     node = verb
-    for _ in range(4):
-        for child in node.children:
-            if child.dep_ in _SUBJECTS:
-                if child.lower_ in _RELATIVE_PRONOUNS and node.dep_ == "relcl":
-                    return node.head
-                return child
-        if node.dep_ in {"conj", "xcomp", "acomp", "advcl"} and node.head.i != node.i:
+    for _ in range(5):
+        subject = next((c for c in node.children if c.dep_ in _SUBJECTS), None)
+        if subject is not None:
+            if subject.lower_ in _RELATIVE_PRONOUNS and node.dep_ == "relcl":
+                return node.head
+            if node == verb or _animate(subject) or node.dep_ != "ccomp":
+                return subject
+        controller = _object_controller(node)
+        if controller is not None:
+            return controller
+        if node.dep_ == "acl" and node.head.pos_ in {"NOUN", "PROPN", "PRON"}:
+            return _noun_owner(node.head)
+        if node.dep_ in {"conj", "xcomp", "acomp", "advcl"} or (
+            subject is not None and node.dep_ == "ccomp"
+        ):
+            if node.head.i == node.i:
+                return None
             node = node.head
         else:
             return None
     return None
+
+
+def _animate(token: Token) -> bool:
+    """Someone who can demand: a name, a pronoun or a noun for people or an institution."""
+    return token.tag_ in _NAMED_TAGS or bool(token.ent_type_) or is_actor_noun(token)
+
+
+def _is_infinitive(verb: Token) -> bool:
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+
+
+def _object_controller(verb: Token) -> Token | None:
+    """The object of the governing verb that an infinitive's action is done by, if any."""
+    if verb.dep_ not in {"xcomp", "advcl"} or not _is_infinitive(verb):
+        return None
+    obj = next((c for c in verb.head.children if c.dep_ == "dobj" and c.i < verb.i), None)
+    if obj is None or not (obj.tag_ in _NAMED_TAGS or is_actor_noun(obj)):
+        return None
+    return obj
+
+
+def _is_passive(cue: Token) -> bool:
+    """ "Countries are being urged to ...": the subject is addressed, the agent demands."""
+    return cue.tag_ == "VBN" and any(c.dep_ in {"auxpass", "nsubjpass"} for c in cue.children)
+
+
+def _agent(cue: Token) -> Token | None:
+    """The "by X" of a passive cue."""
+    for child in cue.children:
+        if child.dep_ == "agent":
+            return next((p for p in child.children if p.dep_ == "pobj"), None)
+    return None
+
+
+def _noun_owner(noun: Token) -> Token | None:
+    """Who issues a document or act: "posted a letter urging ..." is the letter's writer's."""
+    if is_actor_noun(noun) or noun.tag_ in {"NNP", "NNPS"}:
+        return noun
+    owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+    if owner is not None and owner.tag_ in {"NNP", "NNPS", "PRP$"}:
+        return owner
+    for ancestor in noun.ancestors:
+        if ancestor.pos_ in {"VERB", "AUX"}:
+            return _subject(ancestor)
+    return None
+
+
+def claimant_head(cue: Token) -> Token | None:
+    """The phrase head that states who demands: subject, passive agent or document's writer."""
+    if cue.pos_ == "ADJ":
+        return _subject(cue.head)
+    if _is_passive(cue):
+        return _agent(cue)
+    return _subject(cue)
+
+
+def is_actor_noun(token: Token) -> bool:
+    """A common noun that names people or an institution ("protesters", "the government")."""
+    return token.pos_ == "NOUN" and token.lemma_.lower() in words().actor_nouns
 
 
 def _own_tokens(item: Token, skip: set[int]) -> list[Token]:
@@ -288,19 +371,102 @@ def _passive_clause(clause: Token) -> tuple[str, list[Token], bool] | None:
     return tokens_text(t for t in own if t.dep_ != "mark"), own, negated
 
 
-def _explicit_addressees(index: PartyIndex, cue: Token) -> tuple[str, ...]:
-    """Who is addressed: "urge X (and Y)", "call on X", "demand of X", "appeal to X"."""
-    heads: list[Token] = []
+def _named_object(cue: Token) -> Token | None:
+    """ "recommended the IOC decline entries": a named object followed by what it should do."""
+    if cue.lemma_.lower() not in _ADDRESSED_BY_NAMED_OBJECT:
+        return None
+    objects = [c for c in cue.children if c.dep_ in {"dobj", "iobj", "dative"}]
+    if not objects or not (objects[0].tag_ in _NAMED_TAGS or is_actor_noun(objects[0])):
+        return None
+    complements = [c for c in cue.children if c.dep_ in {"xcomp", "ccomp", "oprd"}]
+    return objects[0] if len(objects) > 1 or complements else None
+
+
+def _object_is_action(cue: Token, obj: Token) -> bool:
+    """ "urged restraint", "urged closer collaboration": an object that names no one is what
+    is asked for, when nothing else says what to do."""
+    if obj.tag_ in _NAMED_TAGS or obj.ent_type_ or is_actor_noun(obj) or obj.pos_ != "NOUN":
+        return False
+    return not any(c.dep_ in {"xcomp", "ccomp", "oprd"} for c in cue.children)
+
+
+def _mandative(clause: Token) -> bool:
+    """ "that she get into the market" (subjunctive or should), not "that it was wrong"."""
+    if clause.tag_ not in {"VB", "VBP"} or (clause.lemma_ == "be" and clause.lower_ != "be"):
+        return False
+    auxiliaries = (c for c in clause.children if c.dep_ in {"aux", "auxpass"})
+    return not any(c.lemma_.lower() in _INDICATIVE_AUX for c in auxiliaries)
+
+
+def _that_clause(cue: Token) -> Token | None:
+    """The mandative that-clause of a cue ("demanded that NATO stop"), if there is one."""
+    lemma = cue.lemma_.lower()
+    if lemma not in _MANDATIVE:
+        return None
+    clause = next((c for c in cue.children if c.dep_ == "ccomp"), None)
+    if clause is None or (lemma in _NEEDS_SUBJUNCTIVE and not _mandative(clause)):
+        return None
+    return clause
+
+
+def addressee_heads(cue: Token) -> list[Token]:
+    """Who is addressed: "urge X (and Y)", "call on X", "appeal to X", "demand that X ..."."""
+    lemma = cue.lemma_.lower()
+    named = _named_object(cue)
+    if named is not None:
+        return _conjuncts(named)
     for child in cue.children:
-        if child.dep_ in {"dobj", "iobj"} and cue.lemma_ in _ADDRESSED_BY_OBJECT:
-            heads = _conjuncts(child)
-            break
+        if child.dep_ in {"dobj", "iobj", "dative"} and lemma in _ADDRESSED_BY_OBJECT:
+            return [] if _object_is_action(cue, child) else _conjuncts(child)
         if child.dep_ == "prep" and child.lower_ in _ADDRESSEE_PREPS:
             pobjs = [p for p in child.children if p.dep_ == "pobj"]
-            if pobjs and (cue.lemma_ != "call" or child.lower_ != "for"):
-                heads = _conjuncts(pobjs[0])
-                break
-    found = (index.party_of_phrase(head) for head in heads)
+            if pobjs and (lemma != "call" or child.lower_ != "for"):
+                return _conjuncts(pobjs[0])
+    if _is_passive(cue):
+        subject = next((c for c in cue.children if c.dep_ == "nsubjpass"), None)
+        return _conjuncts(subject) if subject is not None else []
+    clause = _that_clause(cue)
+    if clause is not None:
+        subject = next((c for c in clause.children if c.dep_ in _SUBJECTS), None)
+        if subject is not None and subject.lower_ not in {"it", "there", "this", "that"}:
+            return _conjuncts(subject)
+    return []
+
+
+def argument_heads(doc: Doc) -> Iterator[tuple[Token, bool]]:
+    """Every claimant (True) and addressee (False) phrase head of a cue in ``doc``.
+
+    The parties step reads these to give common-noun and pronoun arguments a party.
+    """
+    for token in doc:
+        lemma = token.lemma_.lower()
+        if token.pos_ in {"VERB", "AUX"} and lemma in VERB_CUES and _states_a_demand(token):
+            claimant = claimant_head(token)
+            if claimant is not None:
+                yield from ((c, True) for c in _conjuncts(claimant))
+            yield from ((a, False) for a in addressee_heads(token))
+        elif token.pos_ == "NOUN" and lemma in NOUN_CUES:
+            owner = next((c for c in token.children if c.dep_ == "poss"), None)
+            if owner is not None:
+                yield owner, True
+
+
+def _states_a_demand(cue: Token) -> bool:
+    """Whether a verb cue is used as one: "told X to V" (not "told reporters"), "called for"."""
+    lemma = cue.lemma_.lower()
+    if lemma in _NEEDS_INFINITIVE and not any(
+        c.dep_ in {"xcomp", "ccomp"} and _is_infinitive(c) for c in cue.children
+    ):
+        return False
+    if VERB_CUES[lemma] in {"rejects", "accepts"} and lemma not in {"refuse", "agree"}:
+        return _rejected_object(cue) is not None
+    cue_text, actions = _cue_actions(cue)
+    return bool(actions) and not (lemma in _NEEDS_PREP and cue_text == lemma)
+
+
+def _explicit_addressees(index: PartyIndex, cue: Token) -> tuple[str, ...]:
+    """The parties among the addressee heads."""
+    found = (index.party_of_phrase(head) for head in addressee_heads(cue))
     return tuple(dict.fromkeys(p for p in found if p))
 
 
@@ -331,13 +497,18 @@ def _cue_actions(cue: Token) -> tuple[str, list[tuple[str, list[Token], bool]]]:
             found = _passive_clause(child)
             if found:
                 actions.append(found)
-        elif child.dep_ == "ccomp" and lemma in {"demand", "insist", "urge", "recommend"}:
+        elif child.dep_ == "ccomp" and child == _that_clause(cue):
             own = [t for t in child.subtree if not (t.dep_ == "mark" and t.head.i == child.i)]
             actions.append((tokens_text(own), own, False))
     if not actions:
+        named = _named_object(cue)
         for child in cue.children:
-            if child.dep_ in {"dobj"} and lemma not in _ADDRESSED_BY_OBJECT:
+            if child.dep_ != "dobj" or child == named:
+                continue
+            if lemma not in _ADDRESSED_BY_OBJECT or _object_is_action(cue, child):
                 actions.extend(_noun_actions(child))
+    if not actions and lemma in _ADVICE and any(c.dep_ == "dobj" for c in cue.children):
+        actions.append(("", [], False))
     return cue_text, actions
 
 
@@ -357,8 +528,9 @@ def _sentence_of(doc: Doc, token: Token) -> Span:
 def _from_verb(index: PartyIndex, cue: Token, stance: Stance) -> Iterator[_Draft]:
     """Drafts anchored on a verb or adjective cue."""
     lemma = cue.lemma_.lower()
-    subject = _subject(cue) if cue.pos_ != "ADJ" else _subject(cue.head)
-    claimants = _claimants(index, subject)
+    if cue.pos_ != "ADJ" and not _states_a_demand(cue):
+        return
+    claimants = _claimants(index, claimant_head(cue))
     if not claimants:
         return
     sentence = _sentence_of(cue.doc, cue)
@@ -391,7 +563,7 @@ def _from_verb(index: PartyIndex, cue: Token, stance: Stance) -> Iterator[_Draft
     addressees = _explicit_addressees(index, cue)
     cue_negated = any(c.dep_ == "neg" for c in cue.children)
     for text, tokens, negated in actions:
-        if text:
+        if text or lemma in _ADVICE:
             yield _Draft(
                 claimants,
                 addressees,

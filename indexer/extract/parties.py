@@ -1,7 +1,11 @@
 """Parties: the actors of an article under canonical ids, with every mention, role and affiliation.
 
 Countries are ``country:<ISO alpha-2>``, organisations ``org:<short name>``, people
-``person:<slug>``; ids are stable across articles so facets count one actor once.
+``person:<slug>``; ids are stable across articles so facets count one actor once. Where an
+unnamed actor demands or is addressed ("protesters demanded", "urged law enforcement
+agencies"), it is a ``group:<slug>`` party with the affiliation its phrase states; where a
+pronoun or title does ("he urged", "the minister called on"), its antecedent party gets the
+mention.
 """
 
 from __future__ import annotations
@@ -10,13 +14,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 
+from indexer.extract import coreference
+from indexer.extract.coreference import Antecedent
+from indexer.extract.demands import argument_heads, is_actor_noun
 from indexer.extract.entities import Candidate, candidates
-from indexer.extract.reference import Reference, fold, reference, slug
+from indexer.extract.reference import Reference, fold, reference, slug, words
 from indexer.models import Mention, Party, PartyKind
 
 _FUZZY_MIN = 85.0
+# A name right after one of these is a person's, whatever NER called it ("President Trump").
+_PERSON_TITLES = frozenset(
+    {"mr.", "mr", "mrs.", "mrs", "ms.", "ms", "dr.", "president", "sen.", "senator", "rep.",
+     "gov.", "governor", "chancellor", "pope", "king", "queen", "prince", "princess", "judge"}
+)  # fmt: skip
+_QUANTITY = frozenset(
+    {"more", "many", "several", "some", "other", "few", "all", "both", "most", "various",
+     "numerous", "dozens", "hundreds", "thousands", "than", "least", "about", "over"}
+)  # fmt: skip
+_PHRASE_DEPS = frozenset({"compound", "amod", "nmod"})
+# What only people have: "Trump's candidacy", "Pence's wife".
+_PERSONAL_NOUNS = frozenset(
+    {"candidacy", "nomination", "presidency", "wife", "husband", "son", "daughter", "father",
+     "mother", "family", "birthday", "childhood", "career", "life", "death", "funeral",
+     "lawyer", "lawyers", "aide", "aides", "running", "mate", "tenure", "memoir", "biography",
+     "administration", "supporters"}
+)  # fmt: skip
 
 
 @dataclass
@@ -140,7 +164,8 @@ def extract_parties(doc: Doc) -> tuple[Party, ...]:
         builder.mentions.append(_mention(span))
         return builder
 
-    people = [c for c in found if c.role == "person"]
+    people = _people(found, ref)
+    routed = {c.span.start for c in people}
     roles = {id(c): role_span(c.span, ref) for c in people}
     inside_roles = [(r.start, r.end) for r in roles.values() if r is not None]
     fulls = sorted(
@@ -151,9 +176,11 @@ def extract_parties(doc: Doc) -> tuple[Party, ...]:
     for cand in found:
         span = cand.span
         in_role = any(s <= span.start and span.end <= e for s, e in inside_roles)
+        if not any(ch.isupper() for ch in span.text):
+            continue  # "between us" tagged GPE: a pronoun, not the United States
         if cand.role == "country":
             add(f"country:{cand.key}", ref.country_names.get(cand.key, cand.key), "country", span)
-        elif cand.role == "organization":
+        elif cand.role == "organization" and span.start not in routed:
             key = acronyms.get(fold(span.text), cand.key)
             if in_role and not key.startswith("org:"):
                 continue  # "Secretary of State": part of a title, not an actor
@@ -170,8 +197,224 @@ def extract_parties(doc: Doc) -> tuple[Party, ...]:
                 builder.roles.append(role.text)
             if builder.affiliation is None:
                 builder.affiliation = _affiliation(role, found)
+    _unnamed_and_referring(doc, builders, ref)
     parties = [b.freeze() for b in builders.values()]
     return tuple(sorted(parties, key=lambda p: p.mentions[0].start if p.mentions else 0))
+
+
+def _people(found: Sequence[Candidate], ref: Reference) -> list[Candidate]:
+    """Person candidates, cleaned, plus ORG-tagged names that are a person's at every mention:
+    named as a person elsewhere, after a personal title, or used as only a person's name is."""
+    people = [p for c in found if c.role == "person" and (p := _person_span(c)) is not None]
+    names: set[str] = set()
+    for person in people:
+        parts = fold(_clean_person(person.span.text)).split()
+        names.update({" ".join(parts), parts[0], parts[-1]} if parts else set())
+    known = {o.id for o in ref.orgs.values()}
+    unknown = [c for c in found if c.role == "organization" and c.key not in known]
+    for cand in unknown:
+        before = cand.span.doc[cand.span.start - 1] if cand.span.start > 0 else None
+        if (before is not None and fold(before.text) in _PERSON_TITLES) or _person_like(
+            cand.span, people
+        ):
+            names.add(fold(cand.span.text))
+    people += [
+        Candidate(c.span, "person", c.span.text) for c in unknown if fold(c.span.text) in names
+    ]
+    return sorted(people, key=lambda c: c.span.start)
+
+
+def _person_like(span: Span, people: Sequence[Candidate]) -> bool:
+    """A one-word ORG name coordinated with a person, owning what only people have ("Trump's
+    candidacy"), or taken up by he/his/she/her before another name comes, is a person's."""
+    if len(span) != 1 or not span.text.isalpha() or span.text.isupper():
+        return False
+    token = span.root
+    named = {i for p in people for i in range(p.span.start, p.span.end)}
+    if any(c.i in named for c in token.conjuncts):
+        return True
+    if token.dep_ in {"poss", "compound"} and token.head.lemma_.lower() in _PERSONAL_NOUNS:
+        return True
+    if token.dep_ not in {"nsubj", "nsubjpass", "poss"}:
+        return False
+    doc = span.doc
+    end = span.sent.end
+    if end < len(doc):
+        end = doc[end].sent.end
+    for other in doc[span.end : end]:
+        if other.ent_type_ or other.pos_ == "PROPN":
+            return False
+        if other.pos_ == "PRON" and other.lower_ in coreference.MASCULINE | coreference.FEMININE:
+            return True
+    return False
+
+
+def _person_span(cand: Candidate) -> Candidate | None:
+    """A PERSON span as a name: none without a capital letter ("'m"), cut before "'s"."""
+    span = cand.span
+    if not any(ch.isupper() for ch in span.text):
+        return None
+    for token in span[1:]:
+        if token.lower_ in {"'s", "\u2019s"}:
+            span = span.doc[span.start : token.i]
+            return Candidate(span, cand.role, span.text)
+    return cand
+
+
+def _owners(doc: Doc, builders: dict[str, _Builder]) -> dict[int, str]:
+    """Token index -> party id for every mention so far (people win where mentions overlap)."""
+    owner: dict[int, str] = {}
+    for builder in builders.values():
+        for mention in builder.mentions:
+            span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+            for token in span or ():
+                if token.i not in owner or builder.kind == "person":
+                    owner[token.i] = builder.id
+    return owner
+
+
+def _antecedents(doc: Doc, builders: dict[str, _Builder]) -> list[Antecedent]:
+    """Every named mention, with what a pronoun needs to know about its party."""
+    found = []
+    for builder in builders.values():
+        roles = frozenset(w for r in builder.roles for w in fold(r).split())
+        spans = [
+            span
+            for m in builder.mentions
+            if (span := doc.char_span(m.start, m.end, alignment_mode="expand")) is not None
+        ]
+        gender = None
+        if builder.kind == "person":
+            before = [doc[s.start - 1].text for s in spans if s.start > 0]
+            own = [coreference.pronoun_after(s.root) for s in spans if s.root.dep_ == "nsubj"]
+            told = [("woman" if p.startswith("her") else "man") for p in own if p]
+            gender = coreference.gender_of(builder.roles, before + told)
+        for span in spans:
+            subject = span.root.dep_ in {"nsubj", "nsubjpass"}
+            found.append(
+                Antecedent(span.start, span.end, builder.id, builder.kind, gender, roles, subject)
+            )
+    return found
+
+
+def _group_phrase(head: Token, owner: dict[int, str]) -> tuple[Span, str, str | None] | None:
+    """An unnamed actor's phrase, its display name and affiliation ("Ukrainian protesters").
+
+    None when a named party's officials or members speak for that party ("U.S. officials").
+    """
+    doc = head.doc
+    start = head.i
+    while start > 0:
+        prev = doc[start - 1]
+        if prev.text == "-" and start > 1 and doc[start - 2].dep_ in _PHRASE_DEPS:
+            start -= 1
+            continue
+        inside = prev.dep_ in _PHRASE_DEPS and head.i >= prev.head.i >= start - 1
+        if not inside or prev.pos_ in {"NUM", "DET"} or prev.lower_ in _QUANTITY:
+            break
+        start -= 1
+    span = doc[start : head.i + 1]
+    linked = [owner[t.i] for t in span if t.i in owner]
+    for child in head.children:
+        if child.dep_ == "poss" and child.i in owner:
+            linked.append(owner[child.i])
+        elif child.dep_ == "prep" and child.lower_ in {"of", "from"}:
+            linked.extend(owner[p.i] for p in child.children if p.dep_ == "pobj" and p.i in owner)
+    if linked and head.lemma_.lower() in words().representative_nouns:
+        return None
+    phrase = fold(span.text)
+    if phrase in reference().media or any(phrase.endswith(c) for c in reference().media_cues):
+        return None
+    affiliation = linked[0] if linked else None
+    if affiliation is None:
+        codes = [reference().demonyms.get(fold(t.text)) for t in span]
+        affiliation = next((f"country:{c}" for c in codes if c), None)
+    name = "".join(
+        (t.text if t.pos_ == "PROPN" or t.ent_type_ else t.lower_) + t.whitespace_ for t in span
+    ).strip()
+    return span, name, affiliation
+
+
+def _unnamed_and_referring(doc: Doc, builders: dict[str, _Builder], ref: Reference) -> None:
+    """Give demand arguments that name no party one: a pronoun's or title's antecedent, a
+    group for a common noun ("protesters"), an organisation for an unlisted proper noun."""
+    owner = _owners(doc, builders)
+    antecedents = _antecedents(doc, builders)
+    pending: dict[str, tuple[Span, str, str | None]] = {}
+    for token in doc:
+        if token.tag_ == "NNS" and token.i not in owner and is_actor_noun(token):
+            phrase = _group_phrase(token, owner)
+            if phrase is not None:
+                gid = f"group:{slug(phrase[1])}"
+                pending.setdefault(gid, phrase)
+                subject = token.dep_ in {"nsubj", "nsubjpass"}
+                antecedents.append(
+                    Antecedent(phrase[0].start, phrase[0].end, gid, "group", subject=subject)
+                )
+
+    def add(pid: str, span: Span) -> None:
+        if pid not in builders:
+            name = pending[pid][1] if pid in pending else span.text
+            affiliation = pending[pid][2] if pid in pending else None
+            builders[pid] = _Builder(pid, name, "group", affiliation=affiliation)
+            if pid in pending:
+                builders[pid].mentions.append(_mention(pending[pid][0]))
+        builders[pid].mentions.append(_mention(span))
+        owner.update((t.i, pid) for t in span if t.i not in owner)
+
+    for head, _ in argument_heads(doc):
+        if head.i in owner:
+            continue
+        if head.pos_ == "PRON":
+            if (found := coreference.resolve_pronoun(head, antecedents)) is not None:
+                add(found.party, doc[head.i : head.i + 1])
+        elif (found := coreference.resolve_nominal(head, antecedents)) is not None:
+            add(found.party, doc[head.i : head.i + 1])
+        elif is_actor_noun(head):
+            phrase = _group_phrase(head, owner)
+            if phrase is not None:
+                gid = f"group:{slug(phrase[1])}"
+                pending.setdefault(gid, phrase)
+                add(gid, phrase[0])
+        else:
+            _unlisted_organization(head, builders, owner, ref)
+
+
+def _unlisted_organization(
+    head: Token, builders: dict[str, _Builder], owner: dict[int, str], ref: Reference
+) -> None:
+    """A proper-noun argument NER missed: the article's party of that name, else an organisation
+    (acronym or ORG-tagged: "urges Congress") or a person (two or three title-case words)."""
+    doc = head.doc
+    if head.pos_ != "PROPN":
+        head = next((c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"), head)
+        if head.pos_ != "PROPN" or not head.text.isupper():
+            return
+    chain = [head]
+    while chain[0].i > 0:
+        prev = doc[chain[0].i - 1]
+        if prev.pos_ != "PROPN" or prev.dep_ != "compound" or prev.i in owner:
+            break
+        chain.insert(0, prev)
+    span = doc[chain[0].i : head.i + 1]
+    if head.i in owner or not span.text[:1].isupper() or fold(span.text) in ref.media:
+        return
+    known = {fold(m.text): b for b in builders.values() for m in b.mentions}
+    for b in builders.values():
+        if b.kind == "person":
+            known.update((part, b) for part in fold(b.name).split()[::-1] if part not in known)
+    builder = known.get(fold(span.text))
+    if builder is None and len(span) == 1 and (head.text.isupper() or head.ent_type_ == "ORG"):
+        builder = _Builder(f"org:{slug(head.text)}", head.text, "organization")
+    elif builder is None and 2 <= len(span) <= 3:
+        if not all(t.is_title and not t.ent_type_ for t in span):
+            return
+        builder = _Builder(f"person:{slug(span.text)}", span.text, "person")
+    elif builder is None:
+        return
+    builder = builders.setdefault(builder.id, builder)
+    builder.mentions.append(_mention(span))
+    owner.update((t.i, builder.id) for t in span)
 
 
 def _short(acronyms: dict[str, str], key: str) -> str:

@@ -55,6 +55,17 @@ class Reference:
     title_words: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Words:
+    """Curated word lists for unnamed actors and pronouns (lemmas, lowercase)."""
+
+    actor_nouns: frozenset[str]
+    representative_nouns: frozenset[str]
+    feminine: frozenset[str]
+    masculine: frozenset[str]
+    titles: frozenset[str]
+
+
 def slug(text: str) -> str:
     """Lowercase ASCII slug for ids: 'Wendy Sherman' -> 'wendy-sherman'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -67,6 +78,7 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+@cache
 def _load_curated() -> dict[str, Any]:
     raw = resources.files("indexer.data").joinpath("organizations.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(raw)
@@ -154,8 +166,51 @@ def reference() -> Reference:
         media_cues=frozenset(fold(c) for c in curated["media_cues"]),
         countries=countries,
         country_names=names,
-        demonyms={fold(k): v for k, v in curated["demonyms"].items()},
+        demonyms=demonyms(),
         capitals=capitals,
         places=places,
         title_words=frozenset(fold(w) for w in curated["title_words"]),
     )
+
+
+@cache
+def words() -> Words:
+    """The curated word lists, without the heavier geographic tables."""
+    curated = _load_curated()
+    return Words(
+        actor_nouns=frozenset(curated["actor_nouns"]),
+        representative_nouns=frozenset(curated["representative_nouns"]),
+        feminine=frozenset(curated["feminine_words"]),
+        masculine=frozenset(curated["masculine_words"]),
+        titles=frozenset(fold(w) for w in curated["title_words"]),
+    )
+
+
+@cache
+def demonyms() -> dict[str, str]:
+    """Folded demonym -> ISO code ("russian" -> RU): the one demonym table of the indexer."""
+    return {fold(k): v for k, v in _load_curated()["demonyms"].items()}
+
+
+@cache
+def country_words() -> dict[str, str]:
+    """One-word country names, aliases and demonyms -> ISO code ("russian", "russia" -> RU).
+
+    Light (no geonames tables), so the event merge can read the same demonyms as extraction.
+    """
+    curated = _load_curated()
+    found: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "common_name"):
+            value = getattr(country, attr, None)
+            if value and " " not in value:
+                found.setdefault(fold(value), country.alpha_2)
+    for code, name in curated.get("country_names", {}).items():
+        if " " not in name:
+            found[fold(name)] = code
+    for code, aliases in curated.get("country_aliases", {}).items():
+        for alias in aliases:
+            if " " not in alias:
+                found[fold(alias)] = code
+    found.update((word, code) for word, code in demonyms().items() if " " not in word)
+    return found

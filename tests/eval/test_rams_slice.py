@@ -16,16 +16,20 @@ def _corpus() -> Path:
     return require_shared(rams.DEFAULT_DIR / "dev.jsonlines", "RAMS dev").parent
 
 
-def test_reads_only_demand_like_events() -> None:
+def test_reads_only_request_and_command_windows_with_both_arguments() -> None:
     events = list(rams.read_events(_corpus() / "dev.jsonlines"))
     assert events
     assert all(e.type.startswith(rams.DEMAND_TYPES) for e in events)
-    assert all(e.communicator is None or e.communicator[0] < e.communicator[1] for e in events)
+    assert not any(e.type.startswith("contact.threatencoerce") for e in events)
+    assert all(e.communicator[0] < e.communicator[1] for e in events)
+    assert all(e.recipient[0] < e.recipient[1] for e in events)
 
 
-def test_rams_slice_runs_and_reports() -> None:
+def test_rams_slice_reports_coverage_and_both_parties() -> None:
     result = rams.run(_corpus(), limit=12)
-    assert result["events"] == 12
-    assert result["found"]["hits"] >= 1
-    assert result["claimant_found"]["pct"] >= 50
-    assert "claimant = communicator" in rams.format_report(result)
+    assert result["windows"] == 12
+    assert result["found"]["hits"] >= 6
+    assert result["both"]["hits"] >= 5
+    assert result["both"]["hits"] <= min(result["claimant"]["hits"], result["addressee"]["hits"])
+    report = rams.format_report(result)
+    assert "coverage" in report and "both right" in report

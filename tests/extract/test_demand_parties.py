@@ -1,0 +1,144 @@
+"""Who demands of whom when the text names them by a pronoun, a title or a common noun.
+
+Real parses through the parties and demands steps (the product path), plus a hand-built parse
+for the rule that keeps a person from becoming an organisation.
+"""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from indexer.events.merge import _content_words
+from indexer.extract.demands import extract_demands
+from indexer.extract.parties import extract_parties
+from indexer.extract.reference import country_words, demonyms
+from indexer.models import Demand, Party
+from indexer.pipeline import load_model, parse
+from tests.extract.handmade import make_doc
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return load_model()
+
+
+def _run(nlp: Language, text: str) -> tuple[dict[str, Party], list[Demand]]:
+    doc = parse(nlp, text)
+    parties = extract_parties(doc)
+    return {p.id: p for p in parties}, list(extract_demands(doc, parties))
+
+
+def _first(demands: list[Demand]) -> Demand:
+    assert demands, "no demand found"
+    return demands[0]
+
+
+def test_common_noun_claimant_is_a_group_party(nlp: Language) -> None:
+    parties, demands = _run(nlp, "Protesters demanded the release of the detained journalists.")
+    demand = _first(demands)
+    assert demand.claimant == "group:protesters"
+    assert parties["group:protesters"].kind == "group"
+    assert parties["group:protesters"].name == "protesters"
+    assert "journalists" in demand.action
+
+
+def test_group_keeps_the_affiliation_its_phrase_states(nlp: Language) -> None:
+    parties, demands = _run(nlp, "Ukrainian protesters urged the government to resign.")
+    group = parties[_first(demands).claimant]
+    assert group.kind == "group"
+    assert group.affiliation == "country:UA"
+
+
+def test_officials_of_a_country_speak_for_the_country(nlp: Language) -> None:
+    parties, demands = _run(nlp, "U.S. officials urged Russia to pull its troops back.")
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("country:US", "country:RU")
+    assert not [p for p in parties.values() if p.kind == "group"]
+
+
+def test_common_noun_addressee_is_a_group(nlp: Language) -> None:
+    text = "Prosecutor General Yuri Chaika urged law enforcement agencies to act faster."
+    parties, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert demand.claimant == "person:yuri-chaika"
+    assert demand.addressee == "group:law-enforcement-agencies"
+    assert parties[demand.addressee].name == "law enforcement agencies"
+
+
+def test_pronoun_claimant_is_the_person_named_before(nlp: Language) -> None:
+    text = (
+        "Wendy Sherman met the Russian delegation in Geneva on Monday. "
+        "She urged Russia to withdraw its troops from the border."
+    )
+    parties, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:wendy-sherman", "country:RU")
+    assert "She" in [m.text for m in parties["person:wendy-sherman"].mentions]
+
+
+def test_an_object_pronoun_is_never_its_own_clause_subject(nlp: Language) -> None:
+    text = "John Smith met Peter Jones on Friday. Smith urged him to resign."
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:john-smith", "person:peter-jones")
+
+
+def test_title_noun_is_the_person_with_that_role(nlp: Language) -> None:
+    text = (
+        "Ukrainian Foreign Minister Dmytro Kuleba arrived in Berlin. "
+        "The minister called on Germany to deliver weapons."
+    )
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:dmytro-kuleba", "country:DE")
+
+
+def test_that_clause_subject_is_the_addressee(nlp: Language) -> None:
+    _, demands = _run(nlp, "Donald Trump demanded that Barack Obama release his birth certificate.")
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:donald-trump", "person:barack-obama")
+
+
+def test_suggesting_a_fact_is_not_a_demand_but_suggesting_an_act_is(nlp: Language) -> None:
+    _, fact = _run(nlp, "Devin Stewart suggests that an apology could open a can of worms.")
+    assert fact == []
+    _, advice = _run(nlp, "James Blair suggested that Hillary Clinton get into the market.")
+    assert _first(advice).addressee == "person:hillary-clinton"
+
+
+def test_passive_cue_names_the_addressee_as_subject(nlp: Language) -> None:
+    _, demands = _run(nlp, "Russia was urged by the United States to withdraw its forces.")
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("country:US", "country:RU")
+
+
+def test_told_reporters_is_no_demand(nlp: Language) -> None:
+    _, demands = _run(nlp, "Sergei Ryabkov told reporters that the talks were difficult.")
+    assert demands == []
+
+
+def test_a_surname_ner_calls_an_organisation_is_a_person_when_his_follows() -> None:
+    rows = [
+        ("Trump", 1, "nsubj", "PROPN"),
+        ("repeated", 1, "ROOT", "VERB"),
+        ("his", 3, "poss", "PRON"),
+        ("admiration", 1, "dobj", "NOUN"),
+        (".", 1, "punct", "PUNCT"),
+    ]
+    parties = extract_parties(make_doc(rows, {0: "B-ORG"}))
+    assert [(p.id, p.kind) for p in parties] == [("person:trump", "person")]
+
+
+def test_a_pronoun_tagged_as_a_country_is_no_party() -> None:
+    rows = [("between", 0, "ROOT", "ADP"), ("us", 0, "pobj", "PRON")]
+    assert extract_parties(make_doc(rows, {1: "B-GPE"})) == ()
+
+
+def test_one_demonym_table_serves_extraction_and_the_event_merge() -> None:
+    assert demonyms()["russian"] == country_words()["russian"] == "RU"
+    assert country_words()["usa"] == country_words()["american"] == "US"
+    assert _content_words("withdraw Russian troops") == _content_words("withdraw Russia forces")
+    assert _content_words("American weapons") == _content_words("USA arms")
