@@ -52,6 +52,12 @@ class Moved(IndexerError):
         self.new_id = new_id
 
 
+class StoreFull(StoreUnavailable):
+    """The store's disk is full: the write was rolled back; it works again once space is freed."""
+
+    PUBLIC = "The store has no space left; nothing was stored. Retry once space is freed."
+
+
 class NotAssigned(StoreUnavailable):
     """The article is stored, but joining it to its event failed; repeating the request
     finishes it (ingest is idempotent), and ``storyrecords check --repair`` does too."""

@@ -123,6 +123,7 @@ def _rebuild(
     grace_seconds: float,
 ) -> ReindexReport:
     started = time.monotonic()
+    store.refresh()  # the copy below reads by search: make every acknowledged write visible
     target = store.begin_rebuild()
     copied: set[str] = set()
     for article in store.iter_articles():
@@ -136,6 +137,7 @@ def _rebuild(
         target.drop()  # the rebuild that lost: its own, never-live generation
         raise
     time.sleep(grace_seconds)
+    retired.refresh()  # and so does the catch-up
     caught_up, still_there = 0, set()
     for article in retired.iter_articles():
         still_there.add(article.id)

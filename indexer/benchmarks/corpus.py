@@ -455,7 +455,7 @@ def _prefill_elasticsearch(store: Any, events: Sequence[Prefilled], chunk: int) 
                 yield {"_op_type": "create", "_index": store.alias, "_id": article.id,
                        "_source": article_document(member)}
             yield {"_op_type": "create", "_index": store.events_alias, "_id": event.id,
-                   "_source": event_document(event, text, 1)}
+                   "_source": event_document(event, text)}
 
     try:
         helpers.bulk(client, actions(), chunk_size=chunk, max_chunk_bytes=8_000_000,

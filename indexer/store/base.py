@@ -123,8 +123,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def articles_of_event(self, event_id: str) -> list[Article]:
-        """The articles whose ``event_id`` is ``event_id``, oldest first (after :meth:`refresh`
-        on a backend whose search lags)."""
+        """The articles whose ``event_id`` is ``event_id``, oldest first (every acknowledged
+        write included: a backend whose search lags refreshes first)."""
 
     @abc.abstractmethod
     def events_founded_since(self, since_us: int) -> list[Event]:

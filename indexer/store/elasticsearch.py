@@ -8,12 +8,13 @@ finds the same articles on both backends.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from elasticsearch import ApiError, BadRequestError, ConflictError, NotFoundError
+from elasticsearch import ApiError, BadRequestError, ConflictError, ConnectionTimeout, NotFoundError
 from elasticsearch import TransportError as _TransportError
 
 from indexer.errors import Conflict, InvalidQuery, Moved, NotFound, StoreUnavailable
@@ -39,11 +40,18 @@ T = TypeVar("T")
 
 _PUT_ATTEMPTS = 3  # create, or read back; a concurrent delete can make us go round again
 
+#: After a request timed out, how long other requests fail at once instead of waiting too.
+BREAKER_S = 2.0
 _SHARD_WAIT = "30s"  # how long first use waits for a new index's shard to become active
 #: Event-side writes happen under the assignment lock and the next assignment must find them,
 #: so they refresh at once rather than waiting for the next scheduled refresh (up to 100 ms
 #: each, three times per ingest, with every other ingest queued behind the lock).
-_EVENT_REFRESH = "true"  # waiting longer than this means something is stuck: report unavailable
+#: Writes do not wait for a refresh (search sees them within the index's refresh interval;
+#: reads by id see them at once), except where the next assignment must find them by search:
+#: a newly founded event is refreshed into view at once. Deletions are too, so a deleted
+#: record leaves search and facet counts immediately.
+_FOUNDED_REFRESH = "true"
+_DELETE_REFRESH = "true"
 
 
 class ElasticsearchStore(Store):
@@ -78,15 +86,31 @@ class ElasticsearchStore(Store):
             self._client, self.locks_alias, run_locks, name="rebuild", lease_s=10.0, wait_s=15.0
         )
         self._base: dict[str, list[str]] = {}  # for a rebuild: the live indices it began from
+        self._down_until = 0.0  # monotonic time until which a timed-out server is not awaited
+        self._probe = threading.Lock()
+        self._local = threading.local()
 
     # -- plumbing -------------------------------------------------------------------------
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
-        """Turn "the server is not there or not coping" into StoreUnavailable."""
+        """Turn "the server is not there or not coping" into StoreUnavailable.
+
+        A server that timed out is not waited on again for ``BREAKER_S``: meanwhile one
+        request at a time probes it and every other fails at once, so a frozen server costs
+        each thread at most one request timeout, and the service recovers by itself.
+        """
+        outermost = self._gate(doing)
         try:
             yield
-        except _TransportError as exc:  # connection refused, timeout, ...
+            if outermost and self._local.probing:
+                self._down_until = 0.0  # the probe got through: the server is back
+        except ConnectionTimeout as exc:
+            self._down_until = time.monotonic() + BREAKER_S
+            raise StoreUnavailable(
+                f"Elasticsearch at {self.url} did not answer in time ({doing})"
+            ) from exc
+        except _TransportError as exc:  # connection refused, reset, ...
             raise StoreUnavailable(
                 f"Elasticsearch at {self.url} is unreachable ({doing}): {type(exc).__name__}"
             ) from exc
@@ -106,6 +130,32 @@ class ElasticsearchStore(Store):
                     f"an index of {self.prefix} disappeared while trying to {doing}; retry"
                 ) from exc
             raise
+        finally:
+            self._ungate()
+
+    def _gate(self, doing: str) -> bool:
+        """Let a call through unless the server timed out moments ago; True for the outermost
+        call of this thread (nested calls share their caller's pass)."""
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            self._local.depth = depth + 1
+            return False
+        probing = False
+        if time.monotonic() < self._down_until:
+            if not self._probe.acquire(blocking=False):
+                raise StoreUnavailable(
+                    f"Elasticsearch at {self.url} timed out moments ago ({doing}); "
+                    "not waiting on it again yet"
+                )
+            probing = True
+        self._local.depth, self._local.probing = 1, probing
+        return True
+
+    def _ungate(self) -> None:
+        self._local.depth -= 1
+        if self._local.depth == 0 and self._local.probing:
+            self._local.probing = False
+            self._probe.release()
 
     def _ensure(self, collection: str) -> None:
         """Create a collection's versioned index with its alias once; safe when processes race."""
@@ -207,7 +257,6 @@ class ElasticsearchStore(Store):
                         document=document,
                         op_type="create",  # never overwrite: the server decides who was first
                         require_alias=True,  # never auto-create an index under the alias name
-                        refresh="wait_for",  # a search right after the write sees it
                     ),
                 )
                 return PutResult.CREATED
@@ -276,7 +325,7 @@ class ElasticsearchStore(Store):
                 "articles",
                 "delete an article",
                 lambda: self._client.delete(
-                    index=self.alias, id=article_id, refresh="wait_for", **cas
+                    index=self.alias, id=article_id, refresh=_DELETE_REFRESH, **cas
                 ),
             )
         except NotFoundError as exc:
@@ -285,12 +334,15 @@ class ElasticsearchStore(Store):
             raise changed_since("article", article_id, version) from exc
 
     def count_articles(self) -> int:
+        """Counted after a refresh: every acknowledged article, not only the searchable ones."""
+        self.refresh()
         response = self._run(
             "articles", "count articles", lambda: self._client.count(index=self.alias)
         )
         return int(response["count"])
 
     def iter_articles(self) -> Iterator[Article]:
+        self.refresh()  # every acknowledged article, searchable yet or not
         sort = [{"indexed_us": "asc"}, {"id": "asc"}]
         for source in self._scan("articles", {"query": {"match_all": {}}}, sort):
             yield Article.from_dict(source["doc"])
@@ -341,10 +393,11 @@ class ElasticsearchStore(Store):
         return [Event.from_dict(hit["_source"]["doc"]) for hit in hits]
 
     def get_event(self, event_id: str) -> tuple[Event, str]:
-        found = self._get("events", event_id, ["doc", "version", "redirect_to"])["_source"]
-        if found.get("redirect_to"):
-            raise Moved(event_id, self._final(found["redirect_to"]))
-        return Event.from_dict(found["doc"]), str(found["version"])
+        found = self._get("events", event_id, ["doc", "redirect_to"])
+        source = found["_source"]
+        if source.get("redirect_to"):
+            raise Moved(event_id, self._final(source["redirect_to"]))
+        return Event.from_dict(source["doc"]), _version(found)
 
     def _final(self, event_id: str) -> str:
         def redirect_of(record_id: str) -> str | None:
@@ -357,64 +410,40 @@ class ElasticsearchStore(Store):
         return final_target(event_id, redirect_of)
 
     def put_event(self, event: Event, *, version: str | None, text: str) -> str:
-        if version is None:
-            new_version = 1
-            cas: dict[str, Any] = {"op_type": "create"}
-        else:
-            current = self._live_event(event.id, version)
-            new_version = int(version) + 1
-            cas = {"if_seq_no": current["_seq_no"], "if_primary_term": current["_primary_term"]}
-        document = es_compile.event_document(event, text, new_version)
+        """Create, or compare-and-set on the version read (a retired event's version moved)."""
+        extra: dict[str, Any] = (
+            {"op_type": "create", "refresh": _FOUNDED_REFRESH} if version is None else _cas(version)
+        )
+        document = es_compile.event_document(event, text)
         try:
-            self._run(
+            written = self._run(
                 "events",
                 "store an event",
                 lambda: self._client.index(
-                    index=self.events_alias,
-                    id=event.id,
-                    document=document,
-                    require_alias=True,
-                    refresh=_EVENT_REFRESH,
-                    **cas,
+                    index=self.events_alias, id=event.id, document=document,
+                    require_alias=True, **extra,
                 ),
             )
         except ConflictError as exc:
             raise changed_since("event", event.id, version) from exc
-        return str(new_version)
-
-    def _live_event(self, event_id: str, version: str) -> dict[str, Any]:
-        """The stored event if it is still live at ``version``; Conflict otherwise."""
-        try:
-            current = self._get("events", event_id, ["version", "redirect_to"])
-        except NotFound as exc:
-            raise changed_since("event", event_id, version) from exc
-        stored = current["_source"]
-        if stored.get("redirect_to") or str(stored.get("version")) != str(version):
-            raise changed_since("event", event_id, version)
-        return current
+        return _version(written)
 
     def retire_event(self, event_id: str, into: str, *, version: str) -> None:
-        current = self._live_event(event_id, version)
-        document = {"id": event_id, "version": int(version) + 1, "redirect_to": into}
+        document = {"id": event_id, "redirect_to": into}
         try:
             self._run(
                 "events",
                 "retire an event",
                 lambda: self._client.index(
-                    index=self.events_alias,
-                    id=event_id,
-                    document=document,
-                    if_seq_no=current["_seq_no"],
-                    if_primary_term=current["_primary_term"],
-                    require_alias=True,
-                    refresh=_EVENT_REFRESH,
+                    index=self.events_alias, id=event_id, document=document,
+                    require_alias=True, **_cas(version),
                 ),
             )
         except ConflictError as exc:
             raise changed_since("event", event_id, version) from exc
 
     def add_redirect(self, event_id: str, into: str) -> None:
-        document = {"id": event_id, "version": 1, "redirect_to": into}
+        document = {"id": event_id, "redirect_to": into}
         try:
             current = self._get("events", event_id, ["redirect_to"])
         except NotFound:
@@ -435,7 +464,6 @@ class ElasticsearchStore(Store):
                     id=event_id,
                     document=document,
                     require_alias=True,
-                    refresh=_EVENT_REFRESH,
                     **cas,
                 ),
             )
@@ -448,17 +476,13 @@ class ElasticsearchStore(Store):
         return {source["id"]: source["redirect_to"] for source in sources}
 
     def delete_event(self, event_id: str, *, version: str) -> None:
-        current = self._live_event(event_id, version)
         try:
             self._run(
                 "events",
                 "delete an event",
                 lambda: self._client.delete(
-                    index=self.events_alias,
-                    id=event_id,
-                    if_seq_no=current["_seq_no"],
-                    if_primary_term=current["_primary_term"],
-                    refresh=_EVENT_REFRESH,
+                    index=self.events_alias, id=event_id, refresh=_DELETE_REFRESH,
+                    **_cas(version),
                 ),
             )
         except (ConflictError, NotFoundError) as exc:
@@ -477,7 +501,6 @@ class ElasticsearchStore(Store):
                     index=self.alias,
                     id=article_id,
                     doc={"event_id": event_id, "doc": {"event_id": event_id}},
-                    refresh=_EVENT_REFRESH,
                     detect_noop=False,  # every write moves the version, as on SQLite
                     **_cas(version),
                 ),
@@ -505,8 +528,8 @@ class ElasticsearchStore(Store):
 
     def iter_events(self) -> Iterator[tuple[Event, str]]:
         body = {"query": {"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}}
-        for source in self._scan("events", body, [{"id": "asc"}], fields=("doc", "version")):
-            yield Event.from_dict(source["doc"]), str(source["version"])
+        for hit in self._scan_hits("events", body, [{"id": "asc"}]):
+            yield Event.from_dict(hit["_source"]["doc"]), _version(hit)
 
     def delete_redirect(self, event_id: str) -> None:
         try:
@@ -520,7 +543,7 @@ class ElasticsearchStore(Store):
                 "events",
                 "delete a redirect",
                 lambda: self._client.delete(
-                    index=self.events_alias, id=event_id, refresh=_EVENT_REFRESH,
+                    index=self.events_alias, id=event_id,
                     if_seq_no=current["_seq_no"], if_primary_term=current["_primary_term"],
                 ),
             )
@@ -546,9 +569,7 @@ class ElasticsearchStore(Store):
         live = {"query": {"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}}
         for hit in self._scan_hits("events", live, [{"id": "asc"}], fields=None):
             source = hit["_source"]
-            expected = es_compile.event_document(
-                Event.from_dict(source["doc"]), "", int(source["version"])
-            )
+            expected = es_compile.event_document(Event.from_dict(source["doc"]), "")
             drift = sorted(
                 k for k, v in expected.items() if k not in ("doc", "text") and source.get(k) != v
             )
@@ -576,6 +597,7 @@ class ElasticsearchStore(Store):
             raise Conflict(f"article {record_id} changed while repairing it") from exc
 
     def articles_of_event(self, event_id: str) -> list[Article]:
+        self.refresh()  # the truth, not the last refresh's view of it
         body = {"query": {"bool": {"filter": [{"term": {"event_id": event_id}}]}}}
         sort = [{"indexed_us": "asc"}, {"id": "asc"}]
         return [Article.from_dict(source["doc"]) for source in self._scan("articles", body, sort)]

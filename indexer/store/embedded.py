@@ -6,6 +6,7 @@ against it and against Elasticsearch.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import sqlite3
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer.errors import Conflict, Moved, NotFound, StoreUnavailable
+from indexer.errors import Conflict, Moved, NotFound, StoreFull, StoreUnavailable
 from indexer.facets import event_day, event_facet_terms, event_text, facet_terms
 from indexer.models import Article, Event
 from indexer.store.base import PutResult, Store
@@ -190,14 +191,17 @@ class EmbeddedStore(Store):
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StoreUnavailable(f"embedded store is busy or broken: {exc}") from exc
+                raise _unavailable(exc, "start a write") from exc
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            else:
                 self._conn.execute("COMMIT")
+            except BaseException as exc:
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise _unavailable(exc, "write") from exc
+                raise
 
     def _reader(self) -> sqlite3.Connection:
         """This thread's own read connection: in WAL mode reads run side by side.
@@ -699,6 +703,14 @@ class EmbeddedStore(Store):
             for reader in self._readers:
                 reader.close()
             self._readers.clear()
+
+
+def _unavailable(exc: sqlite3.Error, doing: str) -> StoreUnavailable:
+    """SQLite's failure as the indexer's: a full disk is told apart (nothing was stored)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+        return StoreFull(f"embedded store could not {doing}: {exc}")
+    return StoreUnavailable(f"embedded store could not {doing}: {exc}")
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

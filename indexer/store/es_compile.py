@@ -84,7 +84,7 @@ def article_document(article: Article) -> dict[str, Any]:
     }
 
 
-def event_document(event: Event, text: str, version: int) -> dict[str, Any]:
+def event_document(event: Event, text: str) -> dict[str, Any]:
     """The indexed form of a live event: found by ``text``, dated by its day."""
     day = event_day(event)
     published = day_start(day) if day else None
@@ -95,7 +95,6 @@ def event_document(event: Event, text: str, version: int) -> dict[str, Any]:
         "published_at": published,
         "published_utc": published,
         "indexed_us": iso_to_us(event.first_seen),
-        "version": version,
         **facet_fields(event_facet_terms(event)),
         "doc": event.to_dict(),
     }

@@ -167,8 +167,13 @@ OLDEST = ["a1", "a2", "a3", "a5", "a6", "a4"]  # undated a4 last here too
 
 
 def search(store: Store, **kwargs: Any) -> SearchPage:
-    """Search with keyword arguments of SearchQuery; ``size`` defaults to everything."""
+    """Search with keyword arguments of SearchQuery; ``size`` defaults to everything.
+
+    Search may lag writes by a refresh interval (Elasticsearch): like a user who searches a
+    moment after posting, every search here first lets the writes become visible.
+    """
     kwargs.setdefault("size", 100)
+    store.refresh()
     return store.search_articles(SearchQuery(**kwargs))
 
 
@@ -182,6 +187,7 @@ def counts(page: SearchPage, facet: str) -> list[tuple[str, int]]:
 
 def walk(store: Store, query: SearchQuery) -> list[SearchPage]:
     """Follow next_cursor from the first page to the last."""
+    store.refresh()
     pages = [store.search_articles(query)]
     while pages[-1].next_cursor is not None:
         cursor = decode_cursor(pages[-1].next_cursor or "")
@@ -265,6 +271,7 @@ class StoreContract:
         for article in corpus():
             assert store.put_article(article) is PutResult.CREATED
             stored[article.id] = article
+        store.refresh()
         return stored
 
     # -- records ----------------------------------------------------------------------------
@@ -615,6 +622,7 @@ class StoreContract:
         store.put_article(make_article("n-new", "Newest", "Fresh.", published_at="2023-01-01"))
         store.put_article(make_article("n-old", "Oldest", "Stale.", published_at="2021-01-01"))
         store.put_article(make_article("n-undated", "Undated", "Timeless."))
+        store.refresh()  # visible to search, yet outside the walk begun before they arrived
         seen = list(ids(first))
         cursor = first.next_cursor
         while cursor is not None:

@@ -83,9 +83,11 @@ class EventStoreContract:
         return Indexer(store, _extract, "contract")
 
     def _ingest(self, store: Store, text: str, source: str = "wire") -> Article:
-        return self._indexer(store).ingest(
+        article = self._indexer(store).ingest(
             ArticleInput(text=text, source=source, published_at="2022-01-11")
         ).article
+        store.refresh()  # what a user searching a moment later would see
+        return article
 
     def test_articles_about_one_happening_share_an_event(self, events_store: Store) -> None:
         first = self._ingest(events_store, GENEVA_TALKS[0], "a")
@@ -122,6 +124,7 @@ class EventStoreContract:
         with pytest.raises(Moved) as moved:
             events_store.get_event(gone.event_id)
         assert moved.value.new_id == keep.event_id
+        events_store.refresh()
         found = events_store.search_events(SearchQuery(facets=EVENT_FACETS))
         assert [e.id for e in found.hits] == [keep.event_id]
 

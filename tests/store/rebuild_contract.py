@@ -47,6 +47,7 @@ class RebuildContract:
                 assert new.extractor_version == "v2"
                 assert new.event_id == old.event_id
                 assert new.content_hash == old.content_hash
+        other_process.refresh()
         assert other_process.search_events(SearchQuery(facets=EVENT_FACETS)).total == 2
         store.close()
         other_process.close()
