@@ -18,6 +18,12 @@ def env_int(name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _optional_path(name: str) -> Path | None:
+    """A path variable, or ``None`` when unset or empty."""
+    raw = os.environ.get(name)
+    return Path(raw) if raw else None
+
+
 @dataclass(frozen=True)
 class StoreSettings:
     """What every command that touches the store needs; the API's settings extend it."""
@@ -26,6 +32,10 @@ class StoreSettings:
     elasticsearch_url: str | None = None
     elasticsearch_index: str = "storyrecords"
     retry_after_seconds: int = 5
+    #: Sent as ``Authorization: ApiKey ...``; out of ``repr`` so a logged settings object hides it.
+    elasticsearch_api_key: str | None = field(default=None, repr=False)
+    #: PEM file the server's TLS certificate must chain to (else the system trust store).
+    elasticsearch_ca_certs: Path | None = None
 
     @classmethod
     def store_env(cls) -> dict[str, object]:
@@ -36,6 +46,8 @@ class StoreSettings:
             "elasticsearch_index": os.environ.get("STORYRECORDS_ELASTICSEARCH_INDEX")
             or "storyrecords",
             "retry_after_seconds": env_int("STORYRECORDS_RETRY_AFTER", 5),
+            "elasticsearch_api_key": os.environ.get("STORYRECORDS_ELASTICSEARCH_API_KEY") or None,
+            "elasticsearch_ca_certs": _optional_path("STORYRECORDS_ELASTICSEARCH_CA_CERTS"),
         }
 
     @classmethod

@@ -124,6 +124,11 @@ class ElasticsearchStore(Store):
                     f"Elasticsearch at {self.url} cannot {doing} right now "
                     f"(HTTP {exc.status_code}: {str(exc.error)[:120]})"
                 ) from exc
+            if exc.status_code in (401, 403):
+                raise StoreUnavailable(
+                    f"Elasticsearch at {self.url} refused our credentials ({doing}): "
+                    f"HTTP {exc.status_code}"
+                ) from exc
             if _index_missing(exc):
                 self._ready.clear()  # deleted behind our back: recreate on the next call
                 raise StoreUnavailable(

@@ -11,7 +11,12 @@ def open_store(settings: StoreSettings) -> Store:
     if settings.elasticsearch_url:
         from indexer.store.elasticsearch import ElasticsearchStore
 
-        return ElasticsearchStore(settings.elasticsearch_url, index=settings.elasticsearch_index)
+        return ElasticsearchStore(
+            settings.elasticsearch_url,
+            index=settings.elasticsearch_index,
+            api_key=settings.elasticsearch_api_key,
+            ca_certs=settings.elasticsearch_ca_certs,
+        )
     from indexer.store.embedded import EmbeddedStore
 
     return EmbeddedStore(settings.data_dir / "storyrecords.sqlite3")
