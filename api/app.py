@@ -9,27 +9,45 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api import docs, errors, health, services
+from api import contract, docs, errors, headers, health, ratelimit, request_ids, services
 from api.articles.resources import blp as articles_blp
 from api.articles.schemas import ArticleIdConverter, article_id_param
 from api.config import Settings
-from api.errors import PROBLEM_JSON, ProblemSchema, limit_url_length
+from api.errors import PROBLEM_JSON, ProblemSchema
 from api.events.resources import blp as events_blp
+from api.limits import MAX_HEADERS, MAX_JSON_DEPTH, MAX_REQUEST_LINE, limit_url_length
+from api.search_args import MAX_CURSOR_CHARS, MAX_FILTER_VALUES, MAX_Q_BYTES
 from indexer import __version__
 from indexer.ingest import Extractor
 from indexer.store.base import Store
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 Machine-readable story records from news articles: parties, venues, dates and demands,
 with faceted search over articles and over **events** — every article about one real-world
 happening merged into one record, each value pointing back to the articles that state it,
 and the facts the sources disagree on listed as `conflicts`.
 
+**Keys**: writes (POST, DELETE, bulk) need `Authorization: Bearer <key>` with a key of the
+`write` scope (`storyrecords keys create --name NAME --scope write`); reads are open unless the
+server requires a `read` key. No key where one is needed, or a key that is not valid (even on
+an open read), is **401** with `WWW-Authenticate: Bearer`; a key without the scope **403**.
+
+**Rate limits** count per key, or per client address without one, across all workers; every
+answer carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds), and
+going over is **429** with `Retry-After`.
+
 **Errors** are RFC 9457 `application/problem+json` bodies with `type`, `title`, `status`,
-`detail`, and for validation failures `errors` (field messages by location). Validation of
-bodies and query parameters answers **422**; malformed JSON **400**; a wrong `Content-Type`
-**415**; an oversize body **413**; an unreachable store **503** with `Retry-After`, and nothing
-is acknowledged that was not stored.
+`detail`, `request_id` (also the `X-Request-Id` header; the server's log has the details under
+it), and for validation failures `errors` (field messages by location). Validation of bodies
+and query parameters answers **422**; malformed JSON **400**; a wrong `Content-Type` **415**; an
+oversize body **413**; an unreachable store **503** with `Retry-After`, and nothing is
+acknowledged that was not stored.
+
+**Limits**: the request line and each header line are at most {MAX_REQUEST_LINE} bytes,
+with at most {MAX_HEADERS} headers; `q` is at most {MAX_Q_BYTES} bytes of UTF-8, facet
+filters at most {MAX_FILTER_VALUES} values in all, a cursor at most {MAX_CURSOR_CHARS}
+characters, so any search within them fits. JSON bodies nest at most {MAX_JSON_DEPTH} levels.
+Bodies over their limit are **413** however they are framed (chunked too).
 
 **Search** takes words (all must match) and "quoted phrases"; no other query syntax.
 Facet parameters repeat for OR within a facet and combine with AND across facets. Pages are
@@ -39,6 +57,14 @@ walked with the opaque `next_cursor`; a walk never shows articles indexed after 
 `Location` naming the survivor.
 """
 
+#: Headers each shared error response documents, beyond X-Request-Id.
+ERROR_HEADERS: dict[int, tuple[str, ...]] = {
+    401: ("WWW-Authenticate",),
+    403: ("WWW-Authenticate",),
+    429: ("Retry-After", *contract.RATE_HEADERS),
+    503: ("Retry-After",),
+}
+
 
 class ProblemApi(Api):  # type: ignore[misc]
     """flask-smorest's Api, documenting every error response as problem+json."""
@@ -46,24 +72,25 @@ class ProblemApi(Api):  # type: ignore[misc]
     ERROR_SCHEMA = ProblemSchema
 
     def _register_responses(self) -> None:
+        contract.register(self.spec)
         for status in http.HTTPStatus:
             if status < 400:
                 continue
-            response: dict[str, Any] = {"description": status.phrase, "schema": ProblemSchema}
-            if status in (503, 429):
-                response["headers"] = {
-                    "Retry-After": {
-                        "description": "Seconds to wait before retrying.",
-                        "schema": {"type": "integer"},
-                    }
-                }
+            response: dict[str, Any] = {
+                "description": status.phrase,
+                "schema": ProblemSchema,
+                "headers": {
+                    name: name for name in ("X-Request-Id", *ERROR_HEADERS.get(status, ()))
+                },
+            }
             prepare_response(response, self.spec, PROBLEM_JSON)
             self.spec.components.response(status.name, response, lazy=True)
         moved: dict[str, Any] = {
             "description": "Merged into another record; follow `Location`.",
             "schema": ProblemSchema,
             "headers": {
-                "Location": {"description": "The surviving record.", "schema": {"type": "string"}}
+                "Location": {"description": "The surviving record.", "schema": {"type": "string"}},
+                "X-Request-Id": "X-Request-Id",
             },
         }
         prepare_response(moved, self.spec, PROBLEM_JSON)
@@ -71,6 +98,9 @@ class ProblemApi(Api):  # type: ignore[misc]
         default: dict[str, Any] = {"description": "Error", "schema": ProblemSchema}
         prepare_response(default, self.spec, PROBLEM_JSON)
         self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
+
+    def _register_pagination_header(self) -> None:
+        """No endpoint pages with headers (cursors are in the body): no unused component."""
 
 
 def create_app(
@@ -90,16 +120,22 @@ def create_app(
         API_SPEC_OPTIONS={
             "info": {
                 "description": DESCRIPTION,
-                "license": {"name": "Apache-2.0"},
+                "license": {
+                    "name": "Apache-2.0",
+                    "url": "https://www.apache.org/licenses/LICENSE-2.0",
+                },
             },
             "servers": [{"url": "http://127.0.0.1:8080", "description": "local"}],
         },
     )
     services.init_app(app, settings, store=store, extractor=extractor)
-    app.url_map.converters["article_id"] = ArticleIdConverter
-    api = ProblemApi(app)
-    api.register_converter(ArticleIdConverter, article_id_param)
+    request_ids.init_app(app)
+    headers.init_app(app, settings)
     app.before_request(limit_url_length)
+    ratelimit.init_app(app, settings)
+    app.url_map.converters["article_id"] = ArticleIdConverter
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [contract.ContractPlugin()]})
+    api.register_converter(ArticleIdConverter, article_id_param)
     api.register_blueprint(articles_blp)
     api.register_blueprint(events_blp)
     api.register_blueprint(health.blp)

@@ -8,8 +8,10 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, current_app, json, request
+from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
+from api.request_ids import request_id
 from indexer.errors import (
     Conflict,
     InvalidQuery,
@@ -27,6 +29,12 @@ VALIDATION = "/problems/validation-error"
 STORE_UNAVAILABLE = "/problems/store-unavailable"
 CONFLICT = "/problems/conflict"
 EMPTY_ARTICLE = "/problems/empty-article"
+KEY_REQUIRED = "/problems/key-required"
+INVALID_KEY = "/problems/invalid-key"
+INSUFFICIENT_SCOPE = "/problems/insufficient-scope"
+RATE_LIMITED = "/problems/rate-limited"
+TOO_LARGE = "/problems/too-large"
+REALM = 'Bearer realm="storyrecords"'
 
 
 class ProblemSchema(ma.Schema):
@@ -42,6 +50,14 @@ class ProblemSchema(ma.Schema):
     title = ma.fields.String(required=True, metadata={"example": "Unprocessable Content"})
     status = ma.fields.Integer(required=True, metadata={"example": 422})
     detail = ma.fields.String(required=True, metadata={"example": "size: must be at most 100"})
+    request_id = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "Also in the `X-Request-Id` header; the server's log has the details "
+            "under it.",
+            "example": "3f2c1d0e9b8a4f6e8d7c6b5a4f3e2d1c",
+        },
+    )
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Raw(),
@@ -51,6 +67,20 @@ class ProblemSchema(ma.Schema):
         ma.fields.Dict(),
         metadata={"description": "Bulk ingest only: the outcome of every line, as in BulkResult."},
     )
+
+
+def problem_body(
+    status: int, detail: str, rid: str, *, type_: str = "about:blank", **extra: Any
+) -> dict[str, Any]:
+    """The RFC 9457 members every problem carries (the HTTP server's own errors use it too)."""
+    return {
+        "type": type_,
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "request_id": rid,
+        **extra,
+    }
 
 
 def problem(
@@ -63,12 +93,7 @@ def problem(
     **extra: Any,
 ) -> Response:
     """Build a problem+json response; the single place error bodies are shaped."""
-    body: dict[str, Any] = {
-        "type": type_,
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
+    body = problem_body(status, detail, request_id(), type_=type_)
     if errors:
         body["errors"] = errors
     body.update(extra)
@@ -106,6 +131,32 @@ def bad_request(detail: str) -> Response:
     return problem(400, detail)
 
 
+def too_large(detail: str) -> Response:
+    """413: nothing of the body was used (it is refused before any of it is stored)."""
+    return problem(413, detail, type_=TOO_LARGE)
+
+
+def unauthorized(detail: str, *, invalid: bool) -> Response:
+    """401 with the RFC 6750 challenge; ``invalid`` when a key was sent but is not valid."""
+    challenge = f'{REALM}, error="invalid_token"' if invalid else REALM
+    return problem(
+        401,
+        detail,
+        type_=INVALID_KEY if invalid else KEY_REQUIRED,
+        headers={"WWW-Authenticate": challenge},
+    )
+
+
+def forbidden(scope: str) -> Response:
+    """403: the key is valid but may not do this."""
+    return problem(
+        403,
+        f"This API key lacks the {scope} scope; use a key created with --scope {scope}.",
+        type_=INSUFFICIENT_SCOPE,
+        headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'},
+    )
+
+
 def _describe(errors: dict[str, Any]) -> str:
     """One readable line from webargs' nested ``{location: {field: [messages]}}``."""
     parts: list[str] = []
@@ -133,16 +184,6 @@ def handle_http_exception(error: HTTPException) -> Response:
     if status == 405 and error.get_response().headers.get("Allow"):
         headers["Allow"] = error.get_response().headers["Allow"]
     return problem(status, str(detail), headers=headers)
-
-
-MAX_URL_CHARS = 131_072  # above any URL the search parameters' limits allow
-
-
-def limit_url_length() -> Response | None:
-    """414 as a problem (the HTTP server's own limit is lifted so this one answers)."""
-    if len(request.full_path) > MAX_URL_CHARS:
-        return problem(414, f"The URL is longer than {MAX_URL_CHARS} characters.")
-    return None
 
 
 def init_app(app: Flask) -> None:
@@ -179,14 +220,24 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(StoreUnavailable)
     def _unavailable(error: StoreUnavailable) -> Response:
-        log.warning("store unavailable: %s", error)
+        log.warning("request %s: store unavailable: %s", request_id(), error)
         return store_unavailable(
             f"{error.public_message()} Nothing was changed; retry later."
+        )
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(error: RateLimitExceeded) -> Response:
+        # Retry-After and RateLimit-* are added on the way out (api.ratelimit).
+        return problem(
+            429,
+            f"Too many requests: at most {error.description} per API key (per client address "
+            "without one). Wait as long as Retry-After says.",
+            type_=RATE_LIMITED,
         )
 
     app.register_error_handler(HTTPException, handle_http_exception)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        log.exception("unhandled error")
-        return problem(500, "An unexpected error occurred; it has been logged.")
+        log.exception("request %s: unhandled error", request_id())
+        return problem(500, "An unexpected error occurred; it has been logged with request_id.")

@@ -20,17 +20,22 @@ class HealthSchema(ma.Schema):
 
 
 @blp.route("/healthz")
+@blp.doc(operationId="healthz")
 @blp.response(200, HealthSchema)
+@blp.alt_response(400, response="BAD_REQUEST")
 def healthz() -> dict[str, Any]:
     """The process is up.
 
     Does not touch the store, so a store outage never makes the orchestrator restart the API.
+    Needs no key and is never rate limited; 400 only for a `Host` the server does not serve.
     """
     return {"status": "ok"}
 
 
 @blp.route("/readyz")
+@blp.doc(operationId="readyz")
 @blp.response(200, HealthSchema)
+@blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def readyz() -> dict[str, Any]:
     """The store answers.

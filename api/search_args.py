@@ -8,6 +8,8 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from api.cursors import sign, verify
+from api.services import services
 from indexer.store.query import (
     FACETS,
     MAX_FACET_SIZE,
@@ -17,6 +19,30 @@ from indexer.store.query import (
     decode_cursor,
 )
 from indexer.timefmt import parse_day
+
+#: Limits that keep every search inside the HTTP server's request line (api.limits): even with
+#: every character percent-encoded (3 bytes per UTF-8 byte), q, all filter values, the cursor
+#: and the rest come to under 7,400 of its 8,190 bytes.
+MAX_Q_BYTES = 500
+MAX_FACET_VALUE_BYTES = 100
+MAX_VALUES_PER_FACET = 10
+MAX_FILTER_VALUES = 16
+MAX_CURSOR_CHARS = 512
+
+
+class Utf8Length(validate.Length):
+    """``Length`` counted in UTF-8 bytes, the unit the request line is limited in.
+
+    Documented as ``maxLength`` (characters), which a byte limit also bounds.
+    """
+
+    def _format_error(self, value: Any, message: str) -> str:
+        return f"Longer than {self.max} bytes of UTF-8."
+
+    def __call__(self, value: Any) -> Any:
+        if self.max is not None and len(value.encode("utf-8", "surrogatepass")) > self.max:
+            raise ma.ValidationError(self._format_error(value, ""))
+        return super().__call__(value)
 
 
 def _iso_date(value: str) -> None:
@@ -42,10 +68,12 @@ def buckets() -> ma.fields.List[Any]:
 def facet_filter(name: str) -> ma.fields.List[Any]:
     """A repeatable facet filter parameter."""
     return ma.fields.List(
-        ma.fields.String(validate=validate.Length(min=1, max=100)),
-        validate=validate.Length(max=10),
+        ma.fields.String(validate=Utf8Length(min=1, max=MAX_FACET_VALUE_BYTES)),
+        validate=validate.Length(max=MAX_VALUES_PER_FACET),
         metadata={
-            "description": f"Only records with this `{name}` facet value; repeat for OR.",
+            "description": f"Only records with this `{name}` facet value; repeat for OR. Each "
+            f"value is at most {MAX_FACET_VALUE_BYTES} bytes of UTF-8; at most "
+            f"{MAX_VALUES_PER_FACET} values per facet and {MAX_FILTER_VALUES} over all facets.",
             "explode": True,
             "style": "form",
         },
@@ -68,10 +96,10 @@ class SearchArgsSchema(ma.Schema):
         unknown = ma.RAISE
 
     q = ma.fields.String(
-        validate=validate.Length(max=500),
+        validate=Utf8Length(max=MAX_Q_BYTES),
         metadata={
             "description": 'Words (all must match) and "quoted phrases"; other characters are '
-            "plain text, never query syntax."
+            f"plain text, never query syntax. At most {MAX_Q_BYTES} bytes of UTF-8."
         },
     )
     date_from = ma.fields.String(validate=_iso_date, metadata={"example": "2022-01-01"})
@@ -91,8 +119,11 @@ class SearchArgsSchema(ma.Schema):
         metadata={"description": "Buckets per facet."},
     )
     cursor = ma.fields.String(
-        validate=validate.Length(min=1, max=2000),
-        metadata={"description": "The `next_cursor` of the previous page."},
+        validate=validate.Length(min=1, max=MAX_CURSOR_CHARS),
+        metadata={
+            "description": "The `next_cursor` of the previous page, as it came (it is signed; "
+            "an edited or made-up cursor is a 422)."
+        },
     )
 
     @ma.validates_schema
@@ -101,12 +132,25 @@ class SearchArgsSchema(ma.Schema):
         if lo and hi and lo > hi:
             raise ma.ValidationError("date_from is after date_to", "date_from")
 
+    @ma.validates_schema
+    def _filter_values(self, data: dict[str, Any], **_: Any) -> None:
+        given = sum(len(v) for v in data.values() if isinstance(v, list))
+        if given > MAX_FILTER_VALUES:
+            raise ma.ValidationError(
+                f"at most {MAX_FILTER_VALUES} facet filter values in all, got {given}", "_schema"
+            )
+
 
 def search_query(
     args: dict[str, Any], facets: tuple[str, ...] = FACETS, event_id: str | None = None
 ) -> SearchQuery:
-    """Build a SearchQuery from validated query args; a bad cursor raises InvalidQuery."""
+    """Build a SearchQuery from validated query args; a bad cursor raises InvalidQuery.
+
+    The signature is checked before the store ever decodes the cursor.
+    """
     cursor = args.get("cursor")
+    if cursor:
+        cursor = verify(services().cursor_key(), cursor)
     return SearchQuery(
         q=args.get("q"),
         filters={f: tuple(args.get(f) or ()) for f in facets if args.get(f)},
@@ -141,5 +185,6 @@ def page_body(page: Any, serialize: Callable[[Any], dict[str, Any]]) -> dict[str
         "total": page.total,
         "hits": [serialize(hit) for hit in page.hits],
         "facets": {name: [vars(b) for b in found] for name, found in page.facets.items()},
-        "next_cursor": page.next_cursor,
+        "next_cursor": sign(services().cursor_key(), page.next_cursor) if page.next_cursor
+        else None,
     }

@@ -1,13 +1,52 @@
-"""Run the API under gunicorn with settings from the CLI; the NLP model loads before forking."""
+"""Run the API under gunicorn with settings from the CLI; the NLP model loads before forking.
+
+gunicorn bounds what it parses before the app sees a request (request line, header count and
+size: :mod:`api.limits`), and answers what it refuses as problem+json like the app does. It
+names no server software in ``Server``.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+from dataclasses import replace
+from http import HTTPStatus
 from typing import Any
 
+import gunicorn.http.wsgi
+import gunicorn.util
 from gunicorn.app.base import BaseApplication
 
 from api.app import create_app
-from api.config import Settings
+from api.config import LOCAL_HOSTS, Settings
+from api.errors import PROBLEM_JSON, problem_body
+from api.limits import MAX_HEADERS, MAX_REQUEST_LINE
+from api.request_ids import new_id
+
+log = logging.getLogger("gunicorn.error")
+
+#: What the HTTP layer tells a client it refused, instead of echoing the request back.
+_REFUSALS = {
+    414: f"The request line is longer than {MAX_REQUEST_LINE} bytes.",
+    431: f"More than {MAX_HEADERS} headers, or a header line longer than {MAX_REQUEST_LINE} "
+    "bytes.",
+}
+
+
+def _write_problem(sock: Any, status: int, reason: str, mesg: str) -> None:
+    """gunicorn's error writer, answering problem+json (its own writes an HTML page)."""
+    rid = new_id()
+    detail = _REFUSALS.get(status, "The request could not be read as HTTP/1.1.")
+    if status >= 500:
+        detail = "An unexpected error occurred; it has been logged with request_id."
+    log.warning("request %s: refused by the HTTP server: %s %s", rid, status, mesg)
+    body = json.dumps(problem_body(status, detail, rid)).encode()
+    head = (
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nConnection: close\r\n"
+        f"Content-Type: {PROBLEM_JSON}\r\nContent-Length: {len(body)}\r\n"
+        f"X-Request-Id: {rid}\r\nX-Content-Type-Options: nosniff\r\n\r\n"
+    )
+    gunicorn.util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
 class _Server(BaseApplication):  # type: ignore[misc]
@@ -24,12 +63,27 @@ class _Server(BaseApplication):  # type: ignore[misc]
         return self._app
 
 
+def serving_settings(settings: Settings, host: str) -> Settings:
+    """The settings as served: the listening host is trusted unless the list is configured."""
+    if settings.trusted_hosts is not None or host in ("0.0.0.0", "::", ""):
+        return settings
+    return replace(settings, trusted_hosts=tuple(dict.fromkeys((*LOCAL_HOSTS, host))))
+
+
 def run(settings: Settings, *, host: str, port: int, workers: int, threads: int) -> None:
     """Serve until interrupted; workers share the model loaded here (copy-on-write)."""
     from indexer.pipeline import default_pipeline
 
+    if workers > 1 and settings.rate_limit_storage.startswith("memory://"):
+        log.warning(
+            "rate limits are counted in each of the %d workers' memory, so a client gets up to "
+            "%d times STORYRECORDS_RATE_LIMIT; set STORYRECORDS_RATE_LIMIT_STORAGE=redis://...",
+            workers, workers,
+        )
     default_pipeline().extract("Warm-up: talks in Geneva on Monday.")
-    app = create_app(settings)
+    app = create_app(serving_settings(settings, host))
+    gunicorn.util.write_error = _write_problem
+    gunicorn.http.wsgi.SERVER = "storyrecords"  # no software name or version in Server
     _Server(
         app,
         {
@@ -39,9 +93,11 @@ def run(settings: Settings, *, host: str, port: int, workers: int, threads: int)
             "worker_class": "gthread",
             "timeout": 120,
             "accesslog": "-",
+            # The request id beside each access line, to find the log lines it names.
+            "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(D)sus id=%({x-request-id}o)s',
             "preload_app": True,
-            # The app answers over-long URLs itself (414 as problem+json); gunicorn's own
-            # limit would answer with an HTML page instead.
-            "limit_request_line": 0,
+            "limit_request_line": MAX_REQUEST_LINE,
+            "limit_request_fields": MAX_HEADERS,
+            "limit_request_field_size": MAX_REQUEST_LINE,
         },
     ).run()

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
+from api.auth import KeyCache
 from api.config import Settings
+from api.cursors import cursor_key, load_secret
 from indexer import ingest
 from indexer.ingest import Extractor, Indexer
 from indexer.store.base import Store
@@ -24,6 +26,8 @@ class Services:
     extractor: tuple[Extractor, str] | None = None
     _store: Store | None = None
     _indexer: Indexer | None = None
+    _keys: KeyCache | None = None
+    _cursor_key: bytes | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def store(self) -> Store:
@@ -39,6 +43,21 @@ class Services:
                 extract, version = self.extractor or ingest.default_extractor()
                 self._indexer = Indexer(store, extract, version)
             return self._indexer
+
+    def keys(self) -> KeyCache:
+        """This worker's cache of key lookups, over the store's key ring."""
+        with self._lock:
+            if self._keys is None:
+                self._keys = KeyCache(lambda: self.store().keys())
+            return self._keys
+
+    def cursor_key(self) -> bytes:
+        """The key cursors are signed with (read or made on first use, never at app creation)."""
+        with self._lock:
+            if self._cursor_key is None:
+                secret = load_secret(self.settings.secret_key, self.settings.data_dir)
+                self._cursor_key = cursor_key(secret)
+            return self._cursor_key
 
     def backend_name(self) -> str:
         return "elasticsearch" if self.settings.elasticsearch_url else "embedded"

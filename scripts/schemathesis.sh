@@ -7,8 +7,13 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
 port="${SCHEMATHESIS_PORT:-18080}"
 data=$(mktemp -d)
-STORYRECORDS_DATA_DIR="$data" storyrecords demo >/dev/null
-STORYRECORDS_DATA_DIR="$data" storyrecords serve --port "$port" >"$data/server.log" 2>&1 &
+export STORYRECORDS_DATA_DIR="$data"
+# A write key, so writes are fuzzed past the 401; a budget fuzzing cannot spend (429s are
+# documented, but a run that hits them tests nothing else).
+export STORYRECORDS_RATE_LIMIT="${SCHEMATHESIS_RATE_LIMIT:-1000000/minute}"
+storyrecords demo >/dev/null
+key=$(storyrecords keys create --name schemathesis --scope write)
+storyrecords serve --port "$port" >"$data/server.log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 60); do
@@ -16,7 +21,7 @@ for _ in $(seq 1 60); do
     sleep 1
 done
 PYTHONPATH="$PWD" SCHEMATHESIS_HOOKS=tests.fuzz.schemathesis_hooks \
-    st run openapi.yaml --url "http://127.0.0.1:$port" \
+    st --config-file tests/fuzz/schemathesis.toml run openapi.yaml --url "http://127.0.0.1:$port" --header "Authorization: Bearer $key" \
     --checks all --exclude-checks positive_data_acceptance \
     --max-examples "${SCHEMATHESIS_EXAMPLES:-40}" --workers 1 \
     --suppress-health-check too_slow --request-timeout 30 \

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 tools=(curl)
 if [[ ${1:-} == --elasticsearch ]]; then
     tools+=(java mvn unzip)
+    tools+=(redis-server)  # the test run: rate limits shared by two workers (tests/e2e)
 fi
 need=()
 for tool in "${tools[@]}"; do

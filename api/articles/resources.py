@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,13 +19,17 @@ from api.articles.schemas import (
     BulkResultSchema,
 )
 from api.blueprint import Blueprint
+from api.config import Settings
 from api.errors import (
     PROBLEM_JSON,
     bad_request,
     store_unavailable,
+    too_large,
     unsupported_media_type,
     validation_failed,
 )
+from api.limits import DEPTH_MESSAGE, read_body, too_deep
+from api.request_ids import request_id
 from api.search_args import page_body, search_query
 from api.services import services
 from indexer.ingest import Indexer
@@ -39,17 +44,23 @@ blp = Blueprint(
 )
 
 NDJSON = "application/x-ndjson"
+log = logging.getLogger(__name__)
 
 
-def requires_content_type(*allowed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Answer 415 before parsing when the body is not one of ``allowed`` media types."""
+def takes_body(
+    *allowed: str, limit: Callable[[Settings], int]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """415 unless the body is one of ``allowed``; 413 unless it fits ``limit`` (read in full).
+
+    Both are answered before any parsing, so an oversize body never stores a part of itself.
+    """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if request.mimetype not in allowed:
                 return unsupported_media_type(allowed, request.mimetype)
-            return view(*args, **kwargs)
+            return read_body(limit(services().settings)) or view(*args, **kwargs)
 
         return wrapper
 
@@ -60,8 +71,11 @@ def requires_content_type(*allowed: str) -> Callable[[Callable[..., Any]], Calla
 class Articles(MethodView):
     """The article collection."""
 
+    @blp.requires("read")
+    @blp.doc(operationId="searchArticles")
     @blp.arguments(ArticleSearchArgsSchema, location="query", as_kwargs=False)
     @blp.response(200, ArticleSearchResultSchema)
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search articles.
 
@@ -72,7 +86,9 @@ class Articles(MethodView):
         """
         return page_body(services().store().search_articles(search_query(args)), article_json)
 
-    @requires_content_type("application/json")
+    @blp.requires("write")
+    @blp.doc(operationId="createArticle")
+    @takes_body("application/json", limit=lambda settings: settings.max_body_bytes)
     @blp.arguments(ArticleInSchema, example={
         "text": "During crisis talks in Geneva yesterday, the United States and Russia ...",
         "title": "US-Russia talks in Geneva",
@@ -97,12 +113,17 @@ class Articles(MethodView):
 
 
 @blp.route("/bulk", methods=["POST"])
+@blp.requires("write")
 @blp.doc(
+    operationId="bulkCreateArticles",
     requestBody={
         "required": True,
-        "description": "One JSON article object per line (the fields of `ArticleIn`).",
+        "description": "One JSON article object per line (the fields of `ArticleIn`); at most "
+        f"{Settings.max_bulk_lines} lines and {Settings.max_bulk_bytes} bytes by default "
+        "(`STORYRECORDS_MAX_BULK_LINES`, `STORYRECORDS_MAX_BULK_BYTES`); more is a 413 and "
+        "nothing is stored.",
         "content": {NDJSON: {"schema": {"type": "string"}}},
-    }
+    },
 )
 @blp.response(200, BulkResultSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
@@ -110,7 +131,7 @@ class Articles(MethodView):
 @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-@requires_content_type(NDJSON, "application/jsonl")
+@takes_body(NDJSON, "application/jsonl", limit=lambda settings: settings.max_bulk_bytes)
 def bulk() -> dict[str, Any] | Response:
     """Index many articles from NDJSON.
 
@@ -118,15 +139,19 @@ def bulk() -> dict[str, Any] | Response:
     unchanged, rejected (with field errors) or a conflict; one bad line does not sink the
     others. When every line is rejected the answer is 422, with the same per-line `results`
     inside the problem. If the store becomes unreachable, the answer is 503 and its `results`
-    say which lines were stored before that; resend the rest.
+    say which lines were stored before that; resend the rest. A line that fails in an
+    unexpected way is reported as `error` (logged under the request id) and the rest go on.
+    A body over the line or size limit is a 413 before anything is stored.
     """
-    request.max_content_length = services().settings.max_bulk_bytes
+    lines = [(n, raw) for n, raw in enumerate(request.get_data().splitlines(), 1) if raw.strip()]
+    most = services().settings.max_bulk_lines
+    if len(lines) > most:
+        return too_large(f"The body holds {len(lines)} lines; at most {most} are taken at "
+                         "once. Nothing was stored; send them in smaller batches.")
     indexer = services().indexer()
     results: list[dict[str, Any]] = []
     counts = {"created": 0, "unchanged": 0, "rejected": 0}
-    for number, raw in enumerate(request.get_data(cache=False).splitlines(), start=1):
-        if not raw.strip():
-            continue
+    for number, raw in lines:
         outcome = _bulk_line(number, raw, indexer)
         if outcome["status"] == "unavailable":
             results.append(outcome)
@@ -149,13 +174,24 @@ def bulk() -> dict[str, Any] | Response:
 
 
 def _bulk_line(number: int, raw: bytes, indexer: Indexer) -> dict[str, Any]:
-    """Decode and ingest one NDJSON line, reporting instead of raising."""
+    """Decode and ingest one NDJSON line, reporting instead of raising (whatever happens)."""
     try:
         data = json.loads(raw)
+    except RecursionError:
+        outcome = Outcome("rejected", errors={"_line": [DEPTH_MESSAGE]})
     except (ValueError, UnicodeDecodeError) as exc:
         outcome = Outcome("rejected", errors={"_line": [f"invalid JSON: {exc}"]})
     else:
-        outcome = ingest_record(indexer, data)
+        if too_deep(data):
+            outcome = Outcome("rejected", errors={"_line": [DEPTH_MESSAGE]})
+        else:
+            try:
+                outcome = ingest_record(indexer, data)
+            except Exception:  # one line's bug must not cost the lines after it
+                log.exception("request %s: bulk line %d failed", request_id(), number)
+                message = f"An unexpected error occurred; it was logged under {request_id()}."
+                return {"line": number, "status": "error", "id": None,
+                        "errors": {"_line": [message]}}
     return {"line": number, "status": outcome.status, "id": outcome.id, "errors": outcome.errors}
 
 
@@ -163,6 +199,8 @@ def _bulk_line(number: int, raw: bytes, indexer: Indexer) -> dict[str, Any]:
 class ArticleById(MethodView):
     """One article."""
 
+    @blp.requires("read")
+    @blp.doc(operationId="getArticle")
     @blp.response(200, ArticleSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
@@ -173,6 +211,8 @@ class ArticleById(MethodView):
         """
         return article_json(services().store().get_article(article_id))
 
+    @blp.requires("write")
+    @blp.doc(operationId="deleteArticle")
     @blp.response(204, description="Deleted.")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")

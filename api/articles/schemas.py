@@ -156,7 +156,11 @@ class BulkLineResultSchema(ma.Schema):
     line = ma.fields.Integer(required=True)
     status = ma.fields.String(
         required=True,
-        validate=validate.OneOf(["created", "unchanged", "rejected", "conflict", "unavailable"]),
+        validate=validate.OneOf(
+            ["created", "unchanged", "rejected", "conflict", "unavailable", "error"]
+        ),
+        metadata={"description": "`error`: the server failed on this line (logged); the rest "
+                  "went on. Only `created` and `unchanged` lines are stored."},
     )
     id = ma.fields.String(allow_none=True, required=True)
     errors = ma.fields.Dict(
@@ -169,5 +173,7 @@ class BulkResultSchema(ma.Schema):
 
     created = ma.fields.Integer(required=True)
     unchanged = ma.fields.Integer(required=True)
-    rejected = ma.fields.Integer(required=True)
+    rejected = ma.fields.Integer(
+        required=True, metadata={"description": "Lines not stored, for whatever reason."}
+    )
     results = ma.fields.List(ma.fields.Nested(BulkLineResultSchema), required=True)

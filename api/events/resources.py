@@ -30,6 +30,8 @@ blp = Blueprint(
 class Events(MethodView):
     """The event collection."""
 
+    @blp.requires("read")
+    @blp.doc(operationId="searchEvents")
     @blp.arguments(EventSearchArgsSchema, location="query", as_kwargs=False)
     @blp.response(200, EventSearchResultSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
@@ -48,6 +50,8 @@ class Events(MethodView):
 class EventById(MethodView):
     """One merged event."""
 
+    @blp.requires("read")
+    @blp.doc(operationId="getEvent")
     @blp.response(200, EventSchema)
     @blp.alt_response(301, response="MOVED_PERMANENTLY")
     @blp.alt_response(404, response="NOT_FOUND")
@@ -67,6 +71,8 @@ class EventById(MethodView):
 class EventArticles(MethodView):
     """The articles of one event."""
 
+    @blp.requires("read")
+    @blp.doc(operationId="listEventArticles")
     @blp.arguments(ArticleSearchArgsSchema, location="query", as_kwargs=False)
     @blp.response(200, ArticleSearchResultSchema)
     @blp.alt_response(301, response="MOVED_PERMANENTLY")

@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -159,13 +160,39 @@ def decode_cursor(token: str) -> Cursor:
         sort in SORTS
         and isinstance(after, list)
         and len(after) == 2
-        and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in after)
+        and _valid_key(sort, after[0])
+        and isinstance(after[1], str)
+        and 0 < len(after[1]) <= _MAX_CURSOR_TEXT
         and isinstance(snap, int)
+        and not isinstance(snap, bool)
+        and 0 <= snap < 2**63
         and isinstance(qhash, str)
+        and len(qhash) == 16
     )
     if not valid:
         raise InvalidQuery("cursor is malformed; use the next_cursor of a previous page")
     return Cursor(sort=sort, after=tuple(after), snapshot_us=snap, query_hash=qhash)
+
+
+_MAX_CURSOR_TEXT = 256  # longer than any id or stored timestamp
+_MAX_SCORE = 2.0**53  # relevance scores are small floats; beyond this no backend can compare
+
+
+def _valid_key(sort: str, key: Any) -> bool:
+    """A sort key of the type the sort produces, in a range both backends can bind and compare.
+
+    Relevance sorts by a score (a finite number); newest and oldest by the stored time text.
+    Anything else (``10**30``, ``NaN``, a list) would reach SQLite or Elasticsearch and fail
+    there, so it is rejected here as a malformed cursor.
+    """
+    if sort == "relevance":
+        return (
+            isinstance(key, int | float)
+            and not isinstance(key, bool)
+            and abs(key) <= _MAX_SCORE  # before isfinite: float(10**400) overflows
+            and math.isfinite(key)
+        )
+    return isinstance(key, str) and len(key) <= _MAX_CURSOR_TEXT
 
 
 def check_cursor(query: SearchQuery) -> None:

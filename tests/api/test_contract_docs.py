@@ -90,12 +90,14 @@ def test_store_outage_is_503_with_retry_after_and_nothing_acknowledged(tmp_path:
     from tests.conftest import fake_extract
 
     store = _DownStore(tmp_path / "s.sqlite3")
+    key = store.keys().create("writer", ["write"])
     client = create_app(Settings(data_dir=tmp_path, retry_after_seconds=7), store=store,
                         extractor=(fake_extract, "t")).test_client()
     for response in (
         client.get("/readyz"),
         client.get("/v1/articles"),
-        client.post("/v1/articles", json={"text": "Russia and NATO met."}),
+        client.post("/v1/articles", json={"text": "Russia and NATO met."},
+                    headers={"Authorization": f"Bearer {key}"}),
     ):
         assert response.status_code == 503
         assert response.mimetype == "application/problem+json"
@@ -117,6 +119,8 @@ def test_unreachable_elasticsearch_is_503_not_a_hang(tmp_path: Path) -> None:
         extractor=(fake_extract, "t"),
     )
     client = app.test_client()
+    # A well-formed key: checking it needs the (unreachable) store, as writing does.
+    client.environ_base["HTTP_AUTHORIZATION"] = "Bearer srk_0123456789ab_" + "k" * 43
     assert client.get("/healthz").status_code == 200
     for response in (
         client.get("/readyz"),

@@ -40,13 +40,20 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
             del sys.modules[name]
 
 
-def test_generated_client_gets_typed_search_results(generated: Any, app: Flask) -> None:
-    client = generated.Client(base_url="http://storyrecords.test")
+def test_generated_client_gets_typed_search_results(
+    generated: Any, app: Flask, write_key: str
+) -> None:
+    """Methods are named after operationIds, and the bearer scheme gives the key a place."""
+    client = generated.AuthenticatedClient(base_url="http://localhost", token=write_key)
     client.set_httpx_client(
-        httpx.Client(base_url="http://storyrecords.test", transport=httpx.WSGITransport(app=app))
+        httpx.Client(
+            base_url="http://localhost",
+            transport=httpx.WSGITransport(app=app),
+            headers={"Authorization": f"Bearer {write_key}"},
+        )
     )
-    post = importlib.import_module("storyrecords_client.api.articles.post_v1_articles")
-    search = importlib.import_module("storyrecords_client.api.articles.get_v1_articles")
+    post = importlib.import_module("storyrecords_client.api.articles.create_article")
+    search = importlib.import_module("storyrecords_client.api.articles.search_articles")
     models = importlib.import_module("storyrecords_client.models")
     for body in (GENEVA, BERLIN):
         created = post.sync(client=client, body=models.ArticleIn.from_dict(body))

@@ -21,6 +21,11 @@ from tests.conftest import SHARED, in_ci
 
 SAMPLES = SHARED / "samples"
 pytestmark = pytest.mark.slow
+WRITE_KEYS: dict[str, str] = {}  # server base URL -> a write key made with `keys create`
+
+
+def _auth(base: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {WRITE_KEYS[base]}"}
 
 
 def _free_port() -> int:
@@ -52,6 +57,10 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             pytest.fail("CI=true but STORYRECORDS_TEST_ELASTICSEARCH_URL is unset")
         env["STORYRECORDS_ELASTICSEARCH_URL"] = url
         env["STORYRECORDS_ELASTICSEARCH_INDEX"] = f"e2e-{uuid.uuid4().hex[:8]}"
+    key = subprocess.run(
+        [sys.executable, "-m", "api.cli", "keys", "create", "--name", "e2e", "--scope", "write"],
+        env=env, check=True, capture_output=True, text=True,
+    ).stdout.strip()
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(
@@ -62,13 +71,14 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    WRITE_KEYS[base] = key
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
                 if requests.get(f"{base}/readyz", timeout=2).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # busy, not yet ready
                 pass
             if proc.poll() is not None:
                 pytest.fail((tmp_path / "server.log").read_text())
@@ -110,9 +120,10 @@ def _bodies() -> list[dict[str, Any]]:
 def _post_samples(base: str) -> list[dict[str, Any]]:
     records = []
     for body in _bodies():
-        response = requests.post(f"{base}/v1/articles", json=body, timeout=60)
+        response = requests.post(f"{base}/v1/articles", json=body, headers=_auth(base),
+                                 timeout=60)
         assert response.status_code == 201, response.text
-        again = requests.post(f"{base}/v1/articles", json=body, timeout=60)
+        again = requests.post(f"{base}/v1/articles", json=body, headers=_auth(base), timeout=60)
         assert again.status_code == 200
         records.append(response.json())
     return records
@@ -123,7 +134,9 @@ def test_samples_posted_at_the_same_moment_make_one_event(server: str) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         responses = list(
             pool.map(
-                lambda body: requests.post(f"{server}/v1/articles", json=body, timeout=120),
+                lambda body: requests.post(
+                    f"{server}/v1/articles", json=body, headers=_auth(server), timeout=120
+                ),
                 _bodies(),
             )
         )

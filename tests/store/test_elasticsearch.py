@@ -16,8 +16,10 @@ from elasticsearch import Elasticsearch, TransportError
 from indexer.store.base import Store
 from indexer.store.elasticsearch import ElasticsearchStore
 from tests.conftest import in_ci
+from tests.store.consistency_contract import ConsistencyContract
 from tests.store.contract import StoreContract, StoreFactory
 from tests.store.events_contract import EventStoreContract
+from tests.store.keys_contract import KeyStoreContract
 from tests.store.rebuild_contract import RebuildContract
 
 URL_VARIABLE = "STORYRECORDS_TEST_ELASTICSEARCH_URL"
@@ -52,7 +54,16 @@ def es_client(es_url: str) -> Iterator[Elasticsearch]:
     client.close()
 
 
-class TestElasticsearchStore(StoreContract, EventStoreContract, RebuildContract):
+class TestElasticsearchStore(
+    StoreContract, EventStoreContract, RebuildContract, KeyStoreContract, ConsistencyContract
+):
+    def corrupt_search_document(self, store: Store, article_id: str) -> None:
+        """Change an indexed field behind the record's back, as a partial update would."""
+        assert isinstance(store, ElasticsearchStore)
+        store._client.update(
+            index=store.alias, id=article_id, doc={"facets": {"party": []}}, refresh=True
+        )
+
     @pytest.fixture(autouse=True)
     def _needs_server(self, es_client: Elasticsearch) -> None:
         """Every test here skips (or fails under CI) together when there is no server."""

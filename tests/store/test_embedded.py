@@ -9,12 +9,26 @@ import pytest
 
 from indexer.store.base import Store
 from indexer.store.embedded import EmbeddedStore
+from tests.store.consistency_contract import ConsistencyContract
 from tests.store.contract import StoreContract, StoreFactory
 from tests.store.events_contract import EventStoreContract
+from tests.store.keys_contract import KeyStoreContract
 from tests.store.rebuild_contract import RebuildContract
 
 
-class TestEmbeddedStore(StoreContract, EventStoreContract, RebuildContract):
+class TestEmbeddedStore(
+    StoreContract, EventStoreContract, RebuildContract, KeyStoreContract, ConsistencyContract
+):
+    def corrupt_search_document(self, store: Store, article_id: str) -> None:
+        """Lose an article's facet rows, as a half-applied write would."""
+        assert isinstance(store, EmbeddedStore)
+        with store._tx() as conn:
+            conn.execute(
+                "DELETE FROM facets WHERE article_rowid = "
+                "(SELECT rowid FROM articles WHERE id = ?)",
+                (article_id,),
+            )
+
     @pytest.fixture
     def store_factory(self, tmp_path: Path) -> StoreFactory:
         def open_store() -> Store:
