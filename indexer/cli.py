@@ -14,13 +14,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
 from indexer import __version__, ingest
 from indexer.errors import StoreUnavailable
 from indexer.evaluation import SHARED_DIR
+from indexer.intake import Outcome
 from indexer.settings import StoreSettings
 from indexer.sources import SourceRecord, read_sources
 
@@ -146,6 +147,8 @@ def open_configured_store(settings: StoreSettings) -> Store:
               help="Publication date for files that do not give one (YYYY-MM-DD).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: when stderr is a terminal).")
+@click.option("--report", "report_file", type=click.File("w", encoding="utf-8"), default=None,
+              help="Write one NDJSON line per article: line, origin, id, status, errors.")
 @click.pass_context
 def index(
     ctx: click.Context,
@@ -153,6 +156,7 @@ def index(
     source: str | None,
     published_at: str | None,
     progress: bool | None,
+    report_file: TextIO | None,
 ) -> None:
     """Index .txt (first line = title), .json and .ndjson article files or directories of them.
 
@@ -160,7 +164,7 @@ def index(
     """
     defaults = {"source": source, "published_at": published_at}
     records = list(read_sources(paths, defaults))
-    counts = index_records(settings_of(ctx), records, progress)
+    counts = index_records(settings_of(ctx), records, progress, report_file)
     sys.exit(1 if counts["rejected"] or counts["conflict"] else 0)
 
 
@@ -253,6 +257,39 @@ def reindex(ctx: click.Context, progress: bool | None) -> None:
     )
 
 
+@main.command(name="check")
+@store_options
+@click.option("--repair", is_flag=True, help="Fix what can be derived from the truth.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.pass_context
+def check_store(ctx: click.Context, repair: bool, as_json: bool) -> None:
+    """Verify the store's invariants; exit 0 when clean, 1 on a violation, 3 if unreachable.
+
+    With --repair, every violation that can be derived from the articles' own records is
+    fixed, the store is checked again, and the exit code says how that second check went.
+    """
+    from indexer.check import check, format_report
+
+    store = open_configured_store(settings_of(ctx))
+    try:
+        report = check(store, repair=repair)
+        after = check(store) if repair and not report.clean else None
+    except StoreUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(3)
+    finally:
+        store.close()
+    final = after if after is not None else report
+    if as_json:
+        body = report.to_dict()
+        if after is not None:
+            body["after_repair"] = after.to_dict()
+        click.echo(json.dumps(body, indent=2))
+    else:
+        click.echo(format_report(report, repaired=after if repair else None))
+    sys.exit(0 if final.clean else 1)
+
+
 SCORERS = {
     "samples": "indexer.evaluation.samples",
     "tempeval": "indexer.evaluation.tempeval",
@@ -260,6 +297,8 @@ SCORERS = {
     "rams": "indexer.evaluation.rams",
     "ecbplus-events": "indexer.evaluation.ecbplus_events",
     "meantime-events": "indexer.evaluation.meantime_events",
+    "aeb": "indexer.evaluation.aeb",
+    "duplicates": "indexer.evaluation.duplicates",
 }
 
 
@@ -307,9 +346,17 @@ def bench(name: str, args: tuple[str, ...]) -> None:
 
 
 def index_records(
-    settings: StoreSettings, records: list[SourceRecord], progress: bool | None
+    settings: StoreSettings,
+    records: list[SourceRecord],
+    progress: bool | None,
+    report: TextIO | None = None,
 ) -> Counter[str]:
-    """Validate and ingest each record; report per outcome and never hide a rejection."""
+    """Validate and ingest each record; report per outcome and never hide a rejection.
+
+    ``report`` gets one NDJSON line per record (``line``, ``origin``, ``id``, ``status``,
+    ``errors``), written as each is decided, so even a killed run says what it acknowledged.
+    Records never attempted because the store went away are reported as ``unavailable``.
+    """
     from tqdm import tqdm
 
     from indexer.ingest import Indexer
@@ -319,13 +366,20 @@ def index_records(
     extract, version = ingest.default_extractor()
     indexer = Indexer(store, extract, version)
     show = progress if progress is not None else sys.stderr.isatty()
-    for record in tqdm(records, desc="indexing", unit="article", disable=not show):
-        status, message = _ingest_one(indexer, record)
-        counts[status] += 1
-        if status in ("created", "unchanged"):
+    for number, record in enumerate(
+        tqdm(records, desc="indexing", unit="article", disable=not show), start=1
+    ):
+        outcome = _ingest_one(indexer, record)
+        _report(report, number, record, outcome)
+        counts[outcome.status] += 1
+        if outcome.status in ("created", "unchanged"):
             continue
-        click.echo(f"{status}: {record.origin}: {message}", err=True)
-        if status == "unavailable":
+        click.echo(f"{outcome.status}: {record.origin}: {json.dumps(outcome.errors)}", err=True)
+        if outcome.status == "unavailable":
+            for later, rest in enumerate(records[number:], start=number + 1):
+                _report(report, later, rest, Outcome(
+                    "unavailable", errors={"_store": ["not attempted: the store went away"]}
+                ))
             click.echo("stopping: the store is unreachable; nothing after this was indexed",
                        err=True)
             _summary(counts)
@@ -335,16 +389,22 @@ def index_records(
     return counts
 
 
-def _ingest_one(indexer: Indexer, record: SourceRecord) -> tuple[str, str]:
-    """One record's outcome as (status, message) instead of an exception."""
+def _report(report: TextIO | None, number: int, record: SourceRecord, outcome: Outcome) -> None:
+    if report is None:
+        return
+    line = {"line": number, "origin": record.origin, "id": outcome.id,
+            "status": outcome.status, "errors": outcome.errors}
+    report.write(json.dumps(line, ensure_ascii=False) + "\n")
+    report.flush()
+
+
+def _ingest_one(indexer: Indexer, record: SourceRecord) -> Outcome:
+    """One record's outcome instead of an exception."""
     from indexer.intake import ingest_record
 
     if record.error is not None:
-        return "rejected", record.error
-    outcome = ingest_record(indexer, record.data)
-    if outcome.id is not None:
-        return outcome.status, outcome.id
-    return outcome.status, json.dumps(outcome.errors)
+        return Outcome("rejected", errors={"_file": [record.error]})
+    return ingest_record(indexer, record.data)
 
 
 def _summary(counts: Counter[str]) -> None:
@@ -352,3 +412,13 @@ def _summary(counts: Counter[str]) -> None:
         f"indexed {counts['created']}, unchanged {counts['unchanged']}, "
         f"rejected {counts['rejected']}, conflicts {counts['conflict']}"
     )
+
+
+# Registered last: the keys commands use the helpers above.
+from indexer import keys_cli  # noqa: E402
+
+main.add_command(keys_cli.keys)
+
+from indexer.web.follow import follow  # noqa: E402
+
+main.add_command(store_options(follow))

@@ -1,4 +1,12 @@
-"""Read article files (.txt, .json, .ndjson) into raw records, reporting unreadable ones."""
+"""Read article files into raw records, reporting unreadable ones.
+
+Text and JSON (``.txt``, ``.json``, ``.ndjson``), web pages (``.html``/``.htm``, also
+gzipped), web archives (``.warc``, ``.warc.gz``: their HTML response records) and feeds
+(``.rss``, ``.atom``, ``.xml`` that is RSS/Atom). A page's record carries the article input
+fields plus its provenance under ``page`` (:data:`PAGE_KEY`). A feed item
+with only a link is fetched (politely, public addresses only unless the fetcher allows more);
+when the link is unreachable the item is reported, not dropped.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +14,29 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from indexer.web.fetch import Fetcher
 
 SUFFIXES = (".txt", ".json", ".ndjson", ".jsonl")
+PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz")
+FEED_SUFFIXES = (".rss", ".atom", ".xml", ".rss.gz", ".atom.gz", ".xml.gz")
+ALL_SUFFIXES = SUFFIXES + PAGE_SUFFIXES + ARCHIVE_SUFFIXES + FEED_SUFFIXES
 MAX_TITLE = 200
+#: Key of a page's provenance in its record's data (see ``indexer.web.page.Page.provenance``).
+PAGE_KEY = "page"
+
+
+def kind_of(path: Path) -> str | None:
+    """``text``, ``page``, ``archive`` or ``feed`` by the file's name; None if unsupported."""
+    name = path.name.lower()
+    for kind, suffixes in (("page", PAGE_SUFFIXES), ("archive", ARCHIVE_SUFFIXES),
+                           ("feed", FEED_SUFFIXES), ("text", SUFFIXES)):
+        if name.endswith(suffixes):
+            return kind
+    return None
 
 
 @dataclass(frozen=True)
@@ -22,23 +49,70 @@ class SourceRecord:
 
 
 def read_sources(
-    paths: Iterable[Path], defaults: Mapping[str, str | None] | None = None
+    paths: Iterable[Path],
+    defaults: Mapping[str, str | None] | None = None,
+    *,
+    fetcher: Fetcher | None = None,
 ) -> Iterator[SourceRecord]:
     """Yield a record per article in the files (directories are walked, sorted for stable order).
 
     ``defaults`` fill fields a file leaves out (e.g. ``source``, ``published_at``).
+    ``fetcher`` fetches feed items that carry only a link (default: a polite public-only one).
     """
     fill = {k: v for k, v in (defaults or {}).items() if v is not None}
+    fetchers: list[Fetcher] = [fetcher] if fetcher is not None else []
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES)
+            files = sorted(p for p in path.rglob("*") if p.is_file() and _wanted(p))
         else:
             files = [path]
         for file in files:
-            for record in _read_file(file):
+            for record in _read_any(file, fetchers):
                 if record.error is None:
-                    record = SourceRecord(record.origin, {**fill, **record.data})
+                    record = SourceRecord(record.origin, _fill(record.data, fill))
                 yield record
+
+
+def _wanted(path: Path) -> bool:
+    """Files a directory walk reads: known kinds, and ``.xml`` only when it is a feed."""
+    kind = kind_of(path)
+    if kind != "feed" or not path.name.lower().endswith(".xml"):
+        return kind is not None
+    from indexer.web.feeds import looks_like_feed
+
+    try:
+        with path.open("rb") as handle:
+            return looks_like_feed(handle.read(4096))
+    except OSError:
+        return True  # let the read report it
+
+
+def _fill(data: dict[str, Any], fill: Mapping[str, str]) -> dict[str, Any]:
+    """``fill`` under ``data``; for a page, a filled field's provenance is ``client``."""
+    merged = {**fill, **data}
+    page = data.get(PAGE_KEY)
+    if isinstance(page, dict):
+        added = {key: "client" for key in fill if key not in data}
+        merged[PAGE_KEY] = {**page, "sources": {**page.get("sources", {}), **added}}
+    return merged
+
+
+def _read_any(path: Path, fetchers: list[Fetcher]) -> Iterator[SourceRecord]:
+    kind = kind_of(path)
+    if kind == "page":
+        from indexer.web.files import read_page_file
+
+        yield read_page_file(path)
+    elif kind == "archive":
+        from indexer.web.files import read_archive_file
+
+        yield from read_archive_file(path)
+    elif kind == "feed":
+        from indexer.web.files import read_feed_file
+
+        yield from read_feed_file(path, fetchers)
+    else:
+        yield from _read_file(path)
 
 
 def _read_file(path: Path) -> Iterator[SourceRecord]:
