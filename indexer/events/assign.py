@@ -76,7 +76,7 @@ def assign_article(store: Store, article: Article) -> Event:
     signature = similarity.signature(article)
     terms = similarity.retrieval_terms(article, RETRIEVAL_TERMS)
     for attempt in range(ATTEMPTS):
-        current, _ = store.get_article_versioned(article.id)
+        current, version = store.get_article_versioned(article.id)
         try:
             if current.event_id is not None:
                 with store.assignment_lock():
@@ -84,7 +84,9 @@ def assign_article(store: Store, article: Article) -> Event:
             looked_at = time.time_ns() // 1000 - RECENT_MARGIN_US
             candidates = store.candidate_events(terms, CANDIDATES)
             with store.assignment_lock():
-                return _assign_once(store, article.id, signature, candidates, looked_at)
+                # No second read: if another attempt assigned it meanwhile, the membership
+                # write below fails its version check and the next round settles instead.
+                return _assign_once(store, current, version, signature, candidates, looked_at)
         except Conflict:
             log.info("article %s or its event changed under us, retrying (attempt %d)",
                      article.id, attempt + 1)
@@ -93,14 +95,12 @@ def assign_article(store: Store, article: Article) -> Event:
 
 def _assign_once(
     store: Store,
-    article_id: str,
+    article: Article,
+    version: str,
     signature: similarity.Signature,
     candidates: Sequence[Event],
     looked_at: int,
 ) -> Event:
-    article, version = store.get_article_versioned(article_id)
-    if article.event_id is not None:  # another attempt won the race: finish its work
-        return settle(store, article_id)
     pool = {e.id: e for e in [*candidates, *store.events_founded_since(looked_at)] if e.signature}
     scored = [
         (e, similarity.similarity(signature, similarity.Signature.from_dict(e.signature or {})))
@@ -147,7 +147,7 @@ def _join(
     An article that matches two events which match each other is evidence they report one
     happening: the oldest event keeps its id, the others redirect to it.
     """
-    (best, _), *others = events  # best match first
+    (best, best_version), *others = events  # best match first
     best_sig = similarity.Signature.from_dict(best.signature or {})
     # Fold only events that also match the best one: an article bridging two different
     # happenings (a background paragraph) must not merge them.
@@ -166,6 +166,7 @@ def _join(
     return rederive(
         store, keep.id, adding=[article], signatures=[signature],
         absorbed=[e for e, _ in absorbed],
+        known=(best, best_version) if keep.id == best.id and not absorbed else None,
     )
 
 
@@ -193,18 +194,23 @@ def rederive(
     adding: Sequence[Article] = (),
     signatures: Sequence[similarity.Signature] = (),
     absorbed: Sequence[Event] = (),
+    known: tuple[Event, str] | None = None,
 ) -> Event:
     """Recompute an event's record from its members' truth, and store it (compare-and-set).
 
     Members are the event's listed articles plus ``adding`` and the articles of ``absorbed``
     events, kept only where the article's own ``event_id`` says so. A missing event is
-    founded. Two writes (this and the article's) per join, however many members.
+    founded. Two writes (this and the article's) per join, however many members. ``known``
+    is the event as just read, to save reading it again (a stale one only costs a retry).
     """
     for _ in range(ATTEMPTS):
-        try:
-            event, version = store.get_event(event_id)
-        except NotFound:
-            event, version = None, None
+        if known is not None:
+            (event, version), known = known, None
+        else:
+            try:
+                event, version = store.get_event(event_id)
+            except NotFound:
+                event, version = None, None
         listed = list(event.articles) if event else []
         ids = [*listed, *(a.id for a in adding), *(i for e in absorbed for i in e.articles)]
         members = [a for a in store.get_articles(ids) if a.event_id == event_id]
