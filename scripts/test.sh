@@ -54,7 +54,8 @@ PY
 }
 trap finish EXIT
 
-if ! scripts/setup.sh --elasticsearch; then
+if ! scripts/setup.sh --elasticsearch || ! scripts/setup-browser.sh \
+        || ! scripts/install-compose.sh; then
     failed=$((failed + 1)) failures+=(setup)
     exit 1
 fi
@@ -74,6 +75,7 @@ fi
 step ruff ruff check api indexer tests
 step mypy mypy
 step "openapi.yaml matches the code" storyrecords openapi --check openapi.yaml
+step "redocly lint (recommended rules)" node_modules/.bin/redocly lint --format=stylish openapi.yaml
 
 echo "== pytest" >&2
 pytest_ran=1

@@ -41,7 +41,7 @@ class PartySchema(ma.Schema):
     id = ma.fields.String(required=True, metadata={"example": "country:US"})
     name = ma.fields.String(required=True, metadata={"example": "United States"})
     kind = ma.fields.String(
-        required=True, validate=validate.OneOf(["country", "organization", "person"])
+        required=True, validate=validate.OneOf(["country", "organization", "person", "group"])
     )
     roles = ma.fields.List(ma.fields.String(), required=True)
     affiliation = ma.fields.String(allow_none=True, required=True)
