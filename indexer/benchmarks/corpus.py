@@ -423,18 +423,19 @@ def prefill(store: Store, events: Sequence[Prefilled], *, chunk: int = 500) -> i
 
     Elasticsearch gets bulk requests of the exact documents ElasticsearchStore writes (its
     own document builders) and one refresh at the end; the embedded store gets the public
-    write calls, which are already cheap there.
+    put_articles transactions (one fsync each) and one put_event per event.
     """
     from indexer.store.elasticsearch import ElasticsearchStore
 
     if isinstance(store, ElasticsearchStore):
         return _prefill_elasticsearch(store, events, chunk)
     loaded = 0
-    for event, members, text in events:
-        for article in members:
-            store.put_article(replace(article, event_id=event.id))
-        store.put_event(event, version=None, text=text)
-        loaded += len(members)
+    for start in range(0, len(events), 50):  # one transaction per 50 happenings
+        batch = events[start : start + 50]
+        store.put_articles([replace(a, event_id=e.id) for e, members, _ in batch for a in members])
+        for event, members, text in batch:
+            store.put_event(event, version=None, text=text)
+            loaded += len(members)
     return loaded
 
 

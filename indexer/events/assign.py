@@ -27,7 +27,7 @@ from indexer.events import similarity
 from indexer.events.merge import merge_event
 from indexer.facets import event_text
 from indexer.models import Article, Event
-from indexer.store.base import Store
+from indexer.store.base import Candidate, Store
 from indexer.timefmt import now_iso
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def _assign_once(
     article: Article,
     version: str,
     signature: similarity.Signature,
-    candidates: Sequence[Event],
+    candidates: Sequence[Candidate],
     looked_at: int,
 ) -> Event:
     pool = {e.id: e for e in [*candidates, *store.events_founded_since(looked_at)] if e.signature}
@@ -111,6 +111,9 @@ def _assign_once(
         key=lambda pair: (-round(pair[1], 9), pair[0].id),
     )
     live = _live_events(store, [e for e, _ in matches])
+    original = _event_of_original(store, article)
+    if original is not None:  # a syndicated copy joins its original's event, whatever it scores
+        live = [original, *(pair for pair in live if pair[0].id != original[0].id)]
     if not live:
         event_id = _free_event_id(store, article)
         store.set_article_event(article.id, event_id, version=version)
@@ -118,7 +121,23 @@ def _assign_once(
     return _join(store, article, version, signature, live)
 
 
-def _live_events(store: Store, events: Sequence[Event]) -> list[tuple[Event, str]]:
+def _event_of_original(store: Store, article: Article) -> tuple[Event, str] | None:
+    """The live event of the article ``article`` is a copy of (``duplicate_of``), if any."""
+    if article.duplicate_of is None:
+        return None
+    try:
+        event_id = store.get_article(article.duplicate_of).event_id
+        if event_id is None:
+            return None
+        try:
+            return store.get_event(event_id)
+        except Moved as moved:
+            return store.get_event(moved.new_id)
+    except (NotFound, Moved):
+        return None
+
+
+def _live_events(store: Store, events: Sequence[Candidate]) -> list[tuple[Event, str]]:
     """Candidates as they are now: a search can lag, so read each one and follow redirects."""
     found: dict[str, tuple[Event, str]] = {}
     for event in events:

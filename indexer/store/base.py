@@ -6,10 +6,26 @@ import abc
 import enum
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
 
+from indexer.errors import Conflict
 from indexer.keys import KeyRing
 from indexer.models import Article, Event
 from indexer.store.query import SearchPage, SearchQuery
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What choosing an event needs of a candidate: its id, signature and age, not the record.
+
+    Decoding whole events (parties, conflicts, spans) for twenty candidates per article was
+    most of an assignment's time.
+    """
+
+    id: str
+    signature: dict[str, Any] | None
+    first_seen: str
 
 
 class PutResult(enum.Enum):
@@ -34,6 +50,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def put_article(self, article: Article) -> PutResult:
         """Store an article unless the same content is already stored under its id."""
+
+    @abc.abstractmethod
+    def put_articles(self, articles: Sequence[Article]) -> list[PutResult | Conflict]:
+        """Store many articles in one round trip (one transaction, one bulk request).
+
+        Each gets what :meth:`put_article` would have answered: CREATED, UNCHANGED, or the
+        Conflict it would have raised (returned here, so one taken id sinks no others).
+        """
 
     @abc.abstractmethod
     def get_article(self, article_id: str) -> Article:
@@ -81,7 +105,7 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
-    def candidate_events(self, terms: Sequence[str], limit: int) -> list[Event]:
+    def candidate_events(self, terms: Sequence[str], limit: int) -> list[Candidate]:
         """Live events whose text matches any of ``terms``, best first."""
 
     @abc.abstractmethod
@@ -127,7 +151,7 @@ class Store(abc.ABC):
         write included: a backend whose search lags refreshes first)."""
 
     @abc.abstractmethod
-    def events_founded_since(self, since_us: int) -> list[Event]:
+    def events_founded_since(self, since_us: int) -> list[Candidate]:
         """Live events founded at or after ``since_us`` (microseconds): what a candidate search
         begun before the assignment lock was taken cannot have seen."""
 

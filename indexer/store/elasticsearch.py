@@ -21,7 +21,7 @@ from indexer.errors import Conflict, InvalidQuery, Moved, NotFound, StoreUnavail
 from indexer.facets import event_text
 from indexer.models import Article, Event
 from indexer.store import es_compile, mapping
-from indexer.store.base import PutResult, Store
+from indexer.store.base import Candidate, PutResult, Store
 from indexer.store.es_client import build_client, redact_url
 from indexer.store.es_lock import LeaseLock
 from indexer.store.keys_elasticsearch import ElasticsearchKeyRing
@@ -170,7 +170,18 @@ class ElasticsearchStore(Store):
             if collection in self._ready:
                 return
             alias = mapping.alias_name(self.prefix, collection)
-            if not self._client.indices.exists_alias(name=alias):
+            if self._client.indices.exists_alias(name=alias):
+                # Fields added since the index was made (compatible additions only; an
+                # incompatible change bumps MAPPING_VERSION instead). A key not allowed to
+                # change mappings leaves it to `storyrecords reindex`.
+                try:
+                    self._client.indices.put_mapping(
+                        index=alias, properties=mapping.COLLECTIONS[collection]["properties"]
+                    )
+                except ApiError as exc:
+                    if exc.meta.status not in (401, 403):
+                        raise
+            else:
                 physical = mapping.index_name(self.prefix, collection)
                 try:
                     self._client.indices.create(
@@ -276,6 +287,35 @@ class ElasticsearchStore(Store):
             raise article_taken(article.id)
         raise StoreUnavailable(f"article {article.id} keeps changing under concurrent writes")
 
+    def put_articles(self, articles: Sequence[Article]) -> list[PutResult | Conflict]:
+        """One ``_bulk`` request of ``create`` actions; ids already taken are then read back."""
+        if not articles:
+            return []
+        operations: list[dict[str, Any]] = []
+        for article in articles:
+            operations.append({"create": {"_index": self.alias, "_id": article.id}})
+            operations.append(es_compile.article_document(article))
+        response = self._run(
+            "articles", "store articles",
+            lambda: self._client.bulk(operations=operations, require_alias=True),
+        )
+        results: list[PutResult | Conflict] = []
+        for article, item in zip(articles, response["items"], strict=True):
+            status = int(item["create"]["status"])
+            if status in (200, 201):
+                results.append(PutResult.CREATED)
+            elif status == 409:
+                try:
+                    results.append(self.put_article(article))  # same content, or a clash
+                except Conflict as exc:
+                    results.append(exc)
+            else:
+                raise StoreUnavailable(
+                    f"Elasticsearch at {self.url} did not store article {article.id}: "
+                    f"HTTP {status}"
+                )
+        return results
+
     def _get(self, collection: str, record_id: str, fields: list[str]) -> dict[str, Any]:
         """The stored document (with seq_no and primary_term for compare-and-set)."""
         if not record_id:
@@ -353,9 +393,11 @@ class ElasticsearchStore(Store):
             yield Article.from_dict(source["doc"])
 
     def search_articles(self, query: SearchQuery) -> SearchPage:
-        scope = []
+        scope: list[dict[str, Any]] = []
         if query.event_id is not None:
             scope.append({"term": {"event_id": query.event_id}})
+        if query.duplicates == "exclude":
+            scope.append({"bool": {"must_not": [{"exists": {"field": "duplicate_of"}}]}})
         return self._search("articles", query, scope, Article.from_dict)
 
     def _search(
@@ -390,12 +432,12 @@ class ElasticsearchStore(Store):
         """A lease document every process must create before going on (see es_lock)."""
         return self._lease.hold()
 
-    def candidate_events(self, terms: Sequence[str], limit: int) -> list[Event]:
+    def candidate_events(self, terms: Sequence[str], limit: int) -> list[Candidate]:
         body = es_compile.candidates_request(terms, limit)
         if body is None:
             return []
         hits = self._search_body("events", "find candidate events", body)["hits"]["hits"]
-        return [Event.from_dict(hit["_source"]["doc"]) for hit in hits]
+        return [_candidate(hit) for hit in hits]
 
     def get_event(self, event_id: str) -> tuple[Event, str]:
         found = self._get("events", event_id, ["doc", "redirect_to"])
@@ -476,6 +518,7 @@ class ElasticsearchStore(Store):
             raise Conflict(f"event {event_id} changed while adding a redirect") from exc
 
     def redirects(self) -> dict[str, str]:
+        self.refresh()  # every redirect written, searchable yet or not
         body = {"query": {"exists": {"field": "redirect_to"}}}
         sources = self._scan("events", body, [{"id": "asc"}], fields=("id", "redirect_to"))
         return {source["id"]: source["redirect_to"] for source in sources}
@@ -516,7 +559,7 @@ class ElasticsearchStore(Store):
             raise changed_since("article", article_id, version) from exc
         return f"{updated['_seq_no']}:{updated['_primary_term']}"
 
-    def events_founded_since(self, since_us: int) -> list[Event]:
+    def events_founded_since(self, since_us: int) -> list[Candidate]:
         body = {
             "query": {
                 "bool": {
@@ -526,12 +569,13 @@ class ElasticsearchStore(Store):
             },
             "sort": [{"indexed_us": "asc"}, {"id": "asc"}],
             "size": 200,
-            "source_includes": ["doc"],
+            "source_includes": list(es_compile.CANDIDATE_FIELDS),
         }
         hits = self._search_body("events", "find new events", body)["hits"]["hits"]
-        return [Event.from_dict(hit["_source"]["doc"]) for hit in hits]
+        return [_candidate(hit) for hit in hits]
 
     def iter_events(self) -> Iterator[tuple[Event, str]]:
+        self.refresh()
         body = {"query": {"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}}
         for hit in self._scan_hits("events", body, [{"id": "asc"}]):
             yield Event.from_dict(hit["_source"]["doc"]), _version(hit)
@@ -686,6 +730,11 @@ class ElasticsearchStore(Store):
 
     def close(self) -> None:
         self._client.close()
+
+
+def _candidate(hit: dict[str, Any]) -> Candidate:
+    doc = hit["_source"]["doc"]
+    return Candidate(id=doc["id"], signature=doc.get("signature"), first_seen=doc["first_seen"])
 
 
 def _version(found: Any) -> str:

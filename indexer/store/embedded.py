@@ -20,7 +20,7 @@ from typing import Any
 from indexer.errors import Conflict, Moved, NotFound, StoreFull, StoreUnavailable
 from indexer.facets import event_day, event_facet_terms, event_text, facet_terms
 from indexer.models import Article, Event
-from indexer.store.base import PutResult, Store
+from indexer.store.base import Candidate, PutResult, Store
 from indexer.store.keys_embedded import EmbeddedKeyRing
 from indexer.store.paging import (
     PagePlan,
@@ -238,26 +238,38 @@ class EmbeddedStore(Store):
 
     def put_article(self, article: Article) -> PutResult:
         with self._tx() as conn:
-            row = conn.execute(
-                "SELECT content_hash FROM articles WHERE id = ?", (article.id,)
-            ).fetchone()
-            if row is not None:
-                if row[0] == article.content_hash:
-                    return PutResult.UNCHANGED
-                raise article_taken(article.id)
-            cur = conn.execute(
-                "INSERT INTO articles (id, doc, content_hash, published_utc, indexed_us) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (
-                    article.id,
-                    json.dumps(article.to_dict(), ensure_ascii=False),
-                    article.content_hash,
-                    utc_iso(article.published_at),
-                    iso_to_us(article.indexed_at),
-                ),
-            )
-            assert cur.lastrowid is not None
-            self._index_article(conn, cur.lastrowid, article)
+            outcome = self._insert(conn, article)
+        if isinstance(outcome, Conflict):
+            raise outcome
+        return outcome
+
+    def put_articles(self, articles: Sequence[Article]) -> list[PutResult | Conflict]:
+        with self._tx() as conn:
+            return [self._insert(conn, article) for article in articles]
+
+    def _insert(self, conn: sqlite3.Connection, article: Article) -> PutResult | Conflict:
+        """Insert one article inside the caller's transaction (or say why not)."""
+        row = conn.execute(
+            "SELECT content_hash FROM articles WHERE id = ?", (article.id,)
+        ).fetchone()
+        if row is not None:
+            if row[0] == article.content_hash:
+                return PutResult.UNCHANGED
+            return article_taken(article.id)
+        cur = conn.execute(
+            "INSERT INTO articles (id, doc, content_hash, published_utc, indexed_us, event_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                article.id,
+                json.dumps(article.to_dict(), ensure_ascii=False),
+                article.content_hash,
+                utc_iso(article.published_at),
+                iso_to_us(article.indexed_at),
+                article.event_id,
+            ),
+        )
+        assert cur.lastrowid is not None
+        self._index_article(conn, cur.lastrowid, article)
         return PutResult.CREATED
 
     def get_article(self, article_id: str) -> Article:
@@ -387,18 +399,19 @@ class EmbeddedStore(Store):
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def candidate_events(self, terms: Sequence[str], limit: int) -> list[Event]:
+    def candidate_events(self, terms: Sequence[str], limit: int) -> list[Candidate]:
         words = [w for t in terms for w in _words_of(t)]
         if not words:
             return []
         match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
         rows = self._read(
-            "SELECT e.doc FROM events_fts JOIN events e ON e.rowid = events_fts.rowid "
+            "SELECT e.id, json_extract(e.doc, '$.signature'), json_extract(e.doc, '$.first_seen') "
+            "FROM events_fts JOIN events e ON e.rowid = events_fts.rowid "
             "WHERE events_fts MATCH ? AND e.redirect_to IS NULL "
             "ORDER BY bm25(events_fts), e.id LIMIT ?",
             (match, limit),
         )
-        return [Event.from_dict(json.loads(r[0])) for r in rows]
+        return [_candidate(r) for r in rows]
 
     def get_event(self, event_id: str) -> tuple[Event, str]:
         rows = self._read(
@@ -512,13 +525,13 @@ class EmbeddedStore(Store):
                 raise NotFound(f"no article with id {article_id}")
         return str(int(version) + 1)
 
-    def events_founded_since(self, since_us: int) -> list[Event]:
+    def events_founded_since(self, since_us: int) -> list[Candidate]:
         rows = self._read(
-            "SELECT doc FROM events WHERE redirect_to IS NULL AND indexed_us >= ? "
-            "ORDER BY indexed_us, id",
+            "SELECT id, json_extract(doc, '$.signature'), json_extract(doc, '$.first_seen') "
+            "FROM events WHERE redirect_to IS NULL AND indexed_us >= ? ORDER BY indexed_us, id",
             (since_us,),
         )
-        return [Event.from_dict(json.loads(r[0])) for r in rows]
+        return [_candidate(r) for r in rows]
 
     def iter_events(self) -> Iterator[tuple[Event, str]]:
         last = 0
@@ -705,6 +718,11 @@ class EmbeddedStore(Store):
             self._readers.clear()
 
 
+def _candidate(row: Any) -> Candidate:
+    return Candidate(id=row[0], signature=json.loads(row[1]) if row[1] else None,
+                     first_seen=row[2])
+
+
 def _unavailable(exc: sqlite3.Error, doing: str) -> StoreUnavailable:
     """SQLite's failure as the indexer's: a full disk is told apart (nothing was stored)."""
     code = getattr(exc, "sqlite_errorcode", None)
@@ -746,6 +764,8 @@ def _base(
     if query.event_id is not None and table is ARTICLES:
         sql += " AND a.event_id = ?"
         params.append(query.event_id)
+    if query.duplicates == "exclude" and table is ARTICLES:
+        sql += " AND json_extract(a.doc, '$.duplicate_of') IS NULL"
     if query.date_from:
         sql += " AND a.published_utc >= ?"
         params.append(day_start(query.date_from))

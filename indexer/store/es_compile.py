@@ -21,6 +21,9 @@ from indexer.store.query import FacetBucket, SearchQuery
 from indexer.store.query import words as query_words
 from indexer.timefmt import day_after, day_start, iso_to_us, utc_iso
 
+#: What choosing an event reads of each candidate (never its whole record).
+CANDIDATE_FIELDS = ("doc.id", "doc.signature", "doc.first_seen")
+
 #: Joins a facet value and its label in ``facet_labels``; never part of either.
 LABEL_SEPARATOR = "\x1f"
 
@@ -79,6 +82,7 @@ def article_document(article: Article) -> dict[str, Any]:
         "indexed_us": iso_to_us(article.indexed_at),
         "content_hash": article.content_hash,
         "event_id": article.event_id,
+        "duplicate_of": article.duplicate_of,
         **facet_fields(facet_terms(article)),
         "doc": article.to_dict(),
     }
@@ -204,5 +208,5 @@ def candidates_request(terms: Sequence[str], limit: int) -> dict[str, Any] | Non
         },
         "sort": SORTS["relevance"],
         "size": limit,
-        "source_includes": ["doc"],
+        "source_includes": list(CANDIDATE_FIELDS),
     }

@@ -295,6 +295,19 @@ class StoreContract:
             store.put_article(impostor)
         assert store.get_article("a1") == original
 
+    def test_many_articles_are_put_in_one_call_with_an_answer_each(self, store: Store) -> None:
+        first, second, third = corpus()[:3]
+        assert store.put_article(first) is PutResult.CREATED
+        impostor = make_article(second.id, "Other", "Different text.")
+        store.put_article(impostor)
+        results = store.put_articles([first, second, third])
+        assert results[0] is PutResult.UNCHANGED
+        assert isinstance(results[1], Conflict)
+        assert results[2] is PutResult.CREATED
+        assert store.get_article(third.id) == third
+        assert store.get_article(second.id).title == "Other"
+        assert store.put_articles([]) == []
+
     def test_concurrent_puts_of_one_article_create_it_once(
         self, store: Store, store_factory: StoreFactory
     ) -> None:
