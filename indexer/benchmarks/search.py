@@ -5,6 +5,9 @@ facet counted) go through four layers in one run, taking turns so machine noise 
 
 * **raw ES query**: the exact request body ElasticsearchStore compiles, sent with the
   Python client and not decoded into records: the floor anything built on ES can reach;
+* **minimal ES query**: the simplest request a specialist would write for the same hits,
+  total and facet counts (flat ``keyword`` terms aggregations, no snapshot filter, no
+  labels, ids only): it keeps our own mapping and compiler honest;
 * **ES store call**: ``ElasticsearchStore.search_articles`` in-process (compile, send,
   decode records and facets);
 * **embedded store call**: ``EmbeddedStore.search_articles`` in-process;
@@ -58,6 +61,7 @@ from indexer.store.query import SearchQuery, Sort, words
 DEFAULT_ES_URL = "http://127.0.0.1:9200"
 LAYERS = (
     "raw ES query",
+    "minimal ES query",
     "ES store call",
     "HTTP API on ES",
     "embedded store call",
@@ -109,6 +113,31 @@ def compile_query(query: SearchQuery) -> dict[str, Any]:
     """Exactly the body ElasticsearchStore sends for ``query`` (its own pure compiler)."""
     plan = plan_page(query, has_text=bool(query.terms()))
     return es_compile.search_request(query, plan, [])
+
+
+def minimal_query(query: SearchQuery) -> dict[str, Any]:
+    """What a specialist would send for the same hits, total and facet counts, nothing more."""
+    must = [es_compile.match(es_compile.fold(t.text)) for t in query.terms()]
+    aggs: dict[str, Any] = {}
+    for facet in query.facets:
+        terms = {"terms": {"field": f"facets.{facet}", "size": query.facet_size}}
+        others = es_compile.facet_filters(query.other_filters(facet), query.facets)
+        aggs[facet] = (
+            {"filter": {"bool": {"filter": others}}, "aggs": {"values": terms}} if others else terms
+        )
+    sort = "relevance" if query.effective_sort == "relevance" and must else "newest"
+    body: dict[str, Any] = {
+        "query": {"bool": {"must": must}} if must else {"match_all": {}},
+        "aggs": aggs,
+        "sort": es_compile.SORTS[sort],
+        "size": query.size,
+        "track_total_hits": True,
+        "_source": False,
+    }
+    selected = es_compile.facet_filters(query.filters, query.facets)
+    if selected:
+        body["post_filter"] = {"bool": {"filter": selected}}
+    return body
 
 
 # -- load generation --------------------------------------------------------------------------
@@ -282,12 +311,16 @@ def run(
     try:
         ingest_result = load({"embedded": embedded, "elasticsearch": es}, groups, ingest)
         bodies = [compile_query(q.query) for q in queries]
+        minimal = [minimal_query(q.query) for q in queries]
         from elasticsearch import Elasticsearch
 
         raw = Elasticsearch(es_url, request_timeout=60, max_retries=0)
 
         def raw_call(i: int) -> None:
             raw.search(index=es.alias, **bodies[i])
+
+        def minimal_call(i: int) -> None:
+            raw.search(index=es.alias, **minimal[i])
 
         es_env = {"STORYRECORDS_ELASTICSEARCH_URL": es_url,
                   "STORYRECORDS_ELASTICSEARCH_INDEX": prefix}
@@ -296,13 +329,15 @@ def run(
                 serve(emb_env, folder / "serve-embedded.log", workers, threads) as emb_port:
             makers: dict[str, Callable[[], Call]] = {
                 "raw ES query": lambda: raw_call,
+                "minimal ES query": lambda: minimal_call,
                 "ES store call": lambda: lambda i: _discard(es.search_articles(queries[i].query)),
                 "HTTP API on ES": http_caller(es_port, queries),
                 "embedded store call":
                     lambda: lambda i: _discard(embedded.search_articles(queries[i].query)),
                 "HTTP API on embedded": http_caller(emb_port, queries),
             }  # fmt: skip
-            agreement = _agreement(queries[:20], raw, es, embedded, bodies, es_port, emb_port)
+            agreement = _agreement(queries[:20], raw, es, embedded, bodies, minimal, es_port,
+                                   emb_port)
             for maker in makers.values():  # warm caches and connections, untimed
                 run_load(maker, range(min(20, len(queries))), 1, seconds)
             rows = _measure(makers, len(queries), concurrency, rounds, seconds)
@@ -373,13 +408,23 @@ def _agreement(
     es: ElasticsearchStore,
     embedded: EmbeddedStore,
     bodies: Sequence[dict[str, Any]],
+    minimal: Sequence[dict[str, Any]],
     es_port: int,
     emb_port: int,
 ) -> dict[str, int]:
-    """Do all layers and both backends find the same number of articles? (a sanity check)"""
-    same = 0
+    """Do all layers and both backends find the same number of articles, and do our facet
+    counts equal the minimal query's? (a sanity check)"""
+    same = same_facets = 0
     for i, q in enumerate(queries):
+        floor = raw.search(index=es.alias, **minimal[i])
+        ours = es.search_articles(q.query)
+        counted = {f: [(b.value, b.count) for b in found] for f, found in ours.facets.items()}
+        theirs = {f: [(str(b["key"]), int(b["doc_count"]))
+                      for b in (agg.get("values") or agg)["buckets"]]
+                  for f, agg in floor["aggregations"].items()}
+        same_facets += counted == theirs
         totals = {
+            int(floor["hits"]["total"]["value"]),
             int(raw.search(index=es.alias, **bodies[i])["hits"]["total"]["value"]),
             es.search_articles(q.query).total,
             embedded.search_articles(q.query).total,
@@ -387,7 +432,7 @@ def _agreement(
             _http_total(emb_port, q),
         }
         same += len(totals) == 1
-    return {"checked": len(queries), "agree": same}
+    return {"checked": len(queries), "agree": same, "facets_agree": same_facets}
 
 
 def _http_total(port: int, query: BenchQuery) -> int:
@@ -424,7 +469,8 @@ def format_report(result: dict[str, Any]) -> str:
         f"**Search**: {result['requests']} queries per layer and level, in {result['rounds']} "
         "interleaved batches; 1-3 words, 0-2 facet filters, newest or relevance, size 10, "
         f"all 7 facets counted. Totals agree across all layers and both backends on "
-        f"{agreement['agree']}/{agreement['checked']} sample queries.",
+        f"{agreement['agree']}/{agreement['checked']} sample queries; facet counts equal the "
+        f"minimal query's on {agreement.get('facets_agree', '-')}.",
         "",
         "| layer | concurrency | p50 ms | p95 ms | p99 ms | requests/s | p50 / floor | errors |",
         "|---|---|---|---|---|---|---|---|",
@@ -462,7 +508,16 @@ def main(argv: Sequence[str] | None = None) -> None:
                  concurrency=args.concurrency, requests=args.requests, rounds=args.rounds,
                  seconds=args.seconds, seed=args.seed, workers=args.workers,
                  threads=args.threads)
-    print(json.dumps(result, indent=2) if args.json else format_report(result))
+    if args.json:
+        ingest_rows = [
+            {"articles": r["articles"], "backend": name, "workers": 1, "nlp": False,
+             "articles_per_s": round(r["articles_per_s"], 2), "path": "put + assign"}
+            for name, r in result["ingest"].items()
+        ]
+        print(json.dumps({"search": result["rows"], "ingest": ingest_rows, "run": result},
+                         indent=2))
+    else:
+        print(format_report(result))
 
 
 if __name__ == "__main__":

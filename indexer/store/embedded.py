@@ -21,6 +21,7 @@ from indexer.errors import Conflict, Moved, NotFound, StoreFull, StoreUnavailabl
 from indexer.facets import event_day, event_facet_terms, event_text, facet_terms
 from indexer.models import Article, Event
 from indexer.store.base import Candidate, PutResult, Store
+from indexer.store.jobs_embedded import EmbeddedJobStore
 from indexer.store.keys_embedded import EmbeddedKeyRing
 from indexer.store.paging import (
     PagePlan,
@@ -75,6 +76,37 @@ CREATE TABLE IF NOT EXISTS facets (
     PRIMARY KEY (facet, value, article_rowid)
 );
 CREATE INDEX IF NOT EXISTS facets_by_article ON facets(article_rowid);
+CREATE INDEX IF NOT EXISTS facets_cover ON facets(article_rowid, facet, value, label);
+CREATE INDEX IF NOT EXISTS event_facets_cover ON event_facets(article_rowid, facet, value, label);
+-- Counts per facet value over every record, kept by triggers: the unfiltered sidebar (the
+-- front page) is read from here instead of counting every record on every request.
+CREATE TABLE IF NOT EXISTS facet_counts (
+    facet TEXT NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (facet, value)
+);
+CREATE INDEX IF NOT EXISTS facet_counts_by_n ON facet_counts(facet, n DESC, value);
+CREATE TABLE IF NOT EXISTS event_facet_counts (
+    facet TEXT NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (facet, value)
+);
+CREATE INDEX IF NOT EXISTS event_facet_counts_by_n ON event_facet_counts(facet, n DESC, value);
+CREATE TRIGGER IF NOT EXISTS facets_counted AFTER INSERT ON facets BEGIN
+    INSERT INTO facet_counts (facet, value, label, n) VALUES (new.facet, new.value, new.label, 1)
+    ON CONFLICT (facet, value) DO UPDATE SET n = n + 1, label = min(label, excluded.label);
+END;
+CREATE TRIGGER IF NOT EXISTS facets_uncounted AFTER DELETE ON facets BEGIN
+    UPDATE facet_counts SET n = n - 1 WHERE facet = old.facet AND value = old.value;
+    DELETE FROM facet_counts WHERE facet = old.facet AND value = old.value AND n <= 0;
+END;
+CREATE TRIGGER IF NOT EXISTS event_facets_counted AFTER INSERT ON event_facets BEGIN
+    INSERT INTO event_facet_counts (facet, value, label, n)
+    VALUES (new.facet, new.value, new.label, 1)
+    ON CONFLICT (facet, value) DO UPDATE SET n = n + 1, label = min(label, excluded.label);
+END;
+CREATE TRIGGER IF NOT EXISTS event_facets_uncounted AFTER DELETE ON event_facets BEGIN
+    UPDATE event_facet_counts SET n = n - 1 WHERE facet = old.facet AND value = old.value;
+    DELETE FROM event_facet_counts WHERE facet = old.facet AND value = old.value AND n <= 0;
+END;
 CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published_utc);
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, text, tokenize = 'unicode61 remove_diacritics 2'
@@ -93,10 +125,13 @@ class _Table:
     fts: str
     facets: str
     live: str  # SQL condition for rows that are searchable
+    counts: str  # the trigger-kept counts of ``facets``
+    cover: str  # the covering index of ``facets`` by record
 
 
-ARTICLES = _Table("articles", "articles_fts", "facets", "1 = 1")
-EVENTS = _Table("events", "events_fts", "event_facets", "a.redirect_to IS NULL")
+ARTICLES = _Table("articles", "articles_fts", "facets", "1 = 1", "facet_counts", "facets_cover")
+EVENTS = _Table("events", "events_fts", "event_facets", "a.redirect_to IS NULL",
+                "event_facet_counts", "event_facets_cover")
 
 # Sort expressions: (SQL expression, direction, comparison for "after the cursor").
 _SORTS: dict[str, tuple[str, str, str]] = {
@@ -163,6 +198,7 @@ class EmbeddedStore(Store):
                 conn.execute("PRAGMA synchronous=FULL")
                 _migrate(conn)
                 conn.executescript(SCHEMA)
+                _fill_counts(conn)
         except (OSError, sqlite3.Error) as exc:
             raise StoreUnavailable(f"cannot open the embedded store at {file}: {exc}") from exc
         return conn
@@ -319,16 +355,31 @@ class EmbeddedStore(Store):
     def _search(
         self, table: _Table, query: SearchQuery, decode: Callable[[Any], Any]
     ) -> SearchPage:
-        """Evaluate the text match once into a temporary table; total, page and every facet
-        count then filter that table (each facet without its own selection)."""
+        """One page, its total and every facet's counts, in a handful of indexed queries.
+
+        A text match is evaluated once into a temporary table; without text the records are
+        read in place. Facet counts start from the matching records and reach their facet
+        rows through a covering index; the unfiltered counts of a search without text come
+        from the trigger-kept totals.
+        """
         match = _fts_expression(query)
         plan = plan_page(query, has_text=match is not None)
-        base_sql, base_params = _base(table, query, match, plan.snapshot_us)
+        base_sql, base_params = _base(table, query, match, plan.snapshot_us,
+                                      ranked=plan.sort == "relevance")
         conn = self._reader()
         try:
+            if match is None:
+                # Every record of the scope, read in place; "everything" when nothing narrows
+                # it, so unfiltered facet counts can come from the kept totals.
+                everything = (
+                    not query.date_from and not query.date_to and query.event_id is None
+                    and getattr(query, "duplicates", "include") != "exclude"
+                )
+                return self._page(conn, table, query, plan, decode, f"({base_sql})",
+                                  base_params, everything=everything)
             conn.execute("DROP TABLE IF EXISTS temp.hits")
             conn.execute(f"CREATE TEMP TABLE hits AS {base_sql}", base_params)
-            return self._page(conn, table, query, plan, decode)
+            return self._page(conn, table, query, plan, decode, "temp.hits", [])
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"embedded store query failed: {exc}") from exc
         finally:
@@ -341,17 +392,21 @@ class EmbeddedStore(Store):
         query: SearchQuery,
         plan: PagePlan,
         decode: Callable[[Any], Any],
+        source: str,
+        source_params: list[Any],
+        *,
+        everything: bool = False,
     ) -> SearchPage:
         where, params = _facet_filters(table, query.filters)
-        total = int(conn.execute(f"SELECT count(*) FROM temp.hits h WHERE 1 = 1{where}",
-                                 params).fetchone()[0])
+        total = int(conn.execute(f"SELECT count(*) FROM {source} h WHERE 1 = 1{where}",
+                                 [*source_params, *params]).fetchone()[0])
 
         expr, direction, after_op = _SORTS[plan.sort]
         page_sql = (
-            f"SELECT a.id, a.doc, {expr} AS sortkey FROM temp.hits h "
+            f"SELECT a.id, a.doc, {expr} AS sortkey FROM {source} h "
             f"JOIN {table.rows} a ON a.rowid = h.rowid WHERE 1 = 1{where}"
         )
-        page_params = list(params)
+        page_params = [*source_params, *params]
         if query.cursor is not None:
             key, last_id = query.cursor.after
             page_sql += f" AND ({expr} {after_op} ? OR ({expr} = ? AND a.id > ?))"
@@ -362,18 +417,55 @@ class EmbeddedStore(Store):
             Row(key=r[2], id=r[0], doc=json.loads(r[1]))
             for r in conn.execute(page_sql, page_params).fetchall()
         ]
-        facets = {}
-        for facet in query.facets:
-            other, other_params = _facet_filters(table, query.other_filters(facet))
-            found = conn.execute(
-                f"SELECT value, MIN(label), count(*) AS n FROM {table.facets} "
-                "WHERE facet = ? AND article_rowid IN "
-                f"(SELECT h.rowid FROM temp.hits h WHERE 1 = 1{other}) "
-                "GROUP BY value ORDER BY n DESC, value ASC LIMIT ?",
-                [facet, *other_params, query.facet_size],
-            ).fetchall()
-            facets[facet] = [FacetBucket(value=r[0], label=r[1], count=r[2]) for r in found]
+        facets = self._facet_counts(conn, table, query, source, source_params, everything)
         return cut_page(rows, plan, query, total=total, facets=facets, decode=decode)
+
+    def _facet_counts(
+        self,
+        conn: sqlite3.Connection,
+        table: _Table,
+        query: SearchQuery,
+        source: str,
+        source_params: list[Any],
+        everything: bool,
+    ) -> dict[str, list[FacetBucket]]:
+        """Every facet's top values, each under the other facets' filters.
+
+        Facets whose "other filters" are the same share one query; with no filter at all over
+        every record (``everything``) the counts are the kept totals.
+        """
+        groups: dict[tuple[tuple[str, tuple[str, ...]], ...], list[str]] = {}
+        for facet in query.facets:
+            key = tuple(sorted(query.other_filters(facet).items()))
+            groups.setdefault(key, []).append(facet)
+        found: dict[str, list[FacetBucket]] = {}
+        for key, names in groups.items():
+            marks = ", ".join("?" for _ in names)
+            if everything and not key:
+                rows = [
+                    r for name in names for r in conn.execute(
+                        f"SELECT facet, value, label, n FROM {table.counts} "
+                        "WHERE facet = ? ORDER BY n DESC, value ASC LIMIT ?",
+                        (name, query.facet_size),
+                    ).fetchall()
+                ]
+            else:
+                other, other_params = _facet_filters(table, dict(key))
+                rows = conn.execute(
+                    f"SELECT f.facet, f.value, MIN(f.label), count(*) "
+                    f"FROM (SELECT h.rowid AS rid FROM {source} h WHERE 1 = 1{other}) s "
+                    f"JOIN {table.facets} f INDEXED BY {table.cover} ON f.article_rowid = s.rid "
+                    f"WHERE f.facet IN ({marks}) GROUP BY f.facet, f.value",
+                    [*source_params, *other_params, *names],
+                ).fetchall()
+            by_facet: dict[str, list[tuple[str, str, int]]] = {name: [] for name in names}
+            for facet, value, label, count in rows:
+                by_facet[facet].append((value, label, count))
+            for name, values in by_facet.items():
+                values.sort(key=lambda v: (-v[2], v[0]))
+                found[name] = [FacetBucket(value=v, label=lbl, count=n)
+                               for v, lbl, n in values[: query.facet_size]]
+        return {name: found[name] for name in query.facets}
 
     def iter_articles(self) -> Iterator[Article]:
         last = 0
@@ -710,6 +802,10 @@ class EmbeddedStore(Store):
         """Keys live in ``keys.sqlite3`` beside the generations, so a reindex never moves them."""
         return EmbeddedKeyRing(self.path.parent / "keys.sqlite3")
 
+    def jobs(self) -> EmbeddedJobStore:
+        """Bulk jobs live in ``jobs.sqlite3`` beside the keys, out of every generation."""
+        return EmbeddedJobStore(self.path.parent / "jobs.sqlite3")
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -731,6 +827,18 @@ def _unavailable(exc: sqlite3.Error, doing: str) -> StoreUnavailable:
     return StoreUnavailable(f"embedded store could not {doing}: {exc}")
 
 
+def _fill_counts(conn: sqlite3.Connection) -> None:
+    """A file made before the kept counts existed gets them once (triggers keep them since)."""
+    for facets, counts in (("facets", "facet_counts"), ("event_facets", "event_facet_counts")):
+        if conn.execute(f"SELECT 1 FROM {counts} LIMIT 1").fetchone() is None and conn.execute(
+            f"SELECT 1 FROM {facets} LIMIT 1"
+        ).fetchone() is not None:
+            conn.execute(
+                f"INSERT INTO {counts} (facet, value, label, n) "
+                f"SELECT facet, value, MIN(label), count(*) FROM {facets} GROUP BY facet, value"
+            )
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
     """Bring a file made by an older version up to this schema (columns added since)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
@@ -747,13 +855,18 @@ def _fts_expression(query: SearchQuery) -> str | None:
 
 
 def _base(
-    table: _Table, query: SearchQuery, match: str | None, snapshot: int
+    table: _Table, query: SearchQuery, match: str | None, snapshot: int, *, ranked: bool = True
 ) -> tuple[str, list[Any]]:
-    """SQL selecting (rowid, score) of rows matching text, dates and scope (no facet filters)."""
+    """SQL selecting (rowid, score) of rows matching text, dates and scope (no facet filters).
+
+    Only a relevance sort needs the score; computing bm25 for every match costs three times
+    as much as finding them.
+    """
     params: list[Any] = []
     if match is not None:
+        score = f"bm25({table.fts})" if ranked else "0.0"
         sql = (
-            f"SELECT a.rowid AS rowid, bm25({table.fts}) AS score FROM {table.fts} "
+            f"SELECT a.rowid AS rowid, {score} AS score FROM {table.fts} "
             f"JOIN {table.rows} a ON a.rowid = {table.fts}.rowid WHERE {table.fts} MATCH ?"
         )
         params.append(match)
