@@ -22,13 +22,17 @@ from typing import Any
 
 from indexer.errors import Conflict, Moved, NotFound
 from indexer.events.assign import assign_article, rederive, settle
+from indexer.events.story_assign import leave_story, place_event, rebuild_story
 from indexer.store.base import Store
 
 IN_ONE_EVENT = "every article is in exactly one live event"
 MEMBERS_MATCH = "every event's member list matches its articles"
+IN_ONE_STORY = "every live event is in exactly one live story"
+STORIES_MATCH = "every story's timeline matches its events"
 REDIRECTS_END = "redirects are acyclic and end at live events"
 DOCUMENTS_MATCH = "search documents match their records"
-INVARIANTS = (IN_ONE_EVENT, MEMBERS_MATCH, REDIRECTS_END, DOCUMENTS_MATCH)
+INVARIANTS = (IN_ONE_EVENT, MEMBERS_MATCH, IN_ONE_STORY, STORIES_MATCH, REDIRECTS_END,
+              DOCUMENTS_MATCH)
 
 
 @dataclass
@@ -47,6 +51,7 @@ class Report:
 
     articles: int = 0
     events: int = 0
+    stories: int = 0
     redirects: int = 0
     findings: list[Finding] = field(default_factory=list)
 
@@ -65,6 +70,7 @@ class Report:
         return {
             "articles": self.articles,
             "events": self.events,
+            "stories": self.stories,
             "redirects": self.redirects,
             "clean": self.clean,
             "violations": self.counts(),
@@ -81,16 +87,22 @@ def check(store: Store, *, repair: bool = False) -> Report:
     for article in store.iter_articles():
         memberships[article.id] = article.event_id
     report.articles = len(memberships)
-    events: dict[str, tuple[frozenset[str], str]] = {
-        event.id: (frozenset(event.articles), version) for event, version in store.iter_events()
-    }
+    events: dict[str, tuple[frozenset[str], str]] = {}
+    story_of: dict[str, str | None] = {}
+    for event, version in store.iter_events():
+        events[event.id] = (frozenset(event.articles), version)
+        story_of[event.id] = event.story_id
     report.events = len(events)
     redirects = store.redirects()
     report.redirects = len(redirects)
+    timelines = {story.id: frozenset(e.event_id for e in story.events)
+                 for story, _ in store.iter_stories()}
+    report.stories = len(timelines)
 
     _check_redirects(store, report, redirects, events, repair)
     _check_articles(store, report, memberships, events, redirects, repair)
     _check_events(store, report, memberships, events, repair)
+    _check_stories(store, report, story_of, timelines, store.story_redirects(), repair)
     for collection, record_id, detail in list(store.search_document_problems()):
         finding = Finding(DOCUMENTS_MATCH, f"{collection}/{record_id}", detail)
         if repair:
@@ -199,9 +211,51 @@ def _check_events(
                     lambda e=event_id, a=adding: rederive(store, e, adding=a)
                 )
             else:
-                finding.repaired = _attempt(
-                    lambda e=event_id, v=version: store.delete_event(e, version=v)
-                )
+                finding.repaired = _attempt(lambda e=event_id, v=version: _drop(store, e, v))
+        report.findings.append(finding)
+
+
+def _drop(store: Store, event_id: str, version: str) -> None:
+    """An event nobody belongs to goes, and leaves its story."""
+    event, _ = store.get_event(event_id)
+    store.delete_event(event_id, version=version)
+    leave_story(store, event_id, event.story_id, into=None)
+
+
+def _check_stories(
+    store: Store,
+    report: Report,
+    story_of: dict[str, str | None],
+    timelines: dict[str, frozenset[str]],
+    story_redirects: dict[str, str],
+    repair: bool,
+) -> None:
+    members: dict[str, set[str]] = defaultdict(set)
+    for event_id, story_id in sorted(story_of.items()):
+        if story_id is not None and story_id in timelines:
+            members[story_id].add(event_id)
+            continue
+        if story_id is None:
+            detail = "not in any story"
+        elif story_id in story_redirects:
+            detail = f"in story {story_id}, which was merged into {story_redirects[story_id]}"
+        else:
+            detail = f"in story {story_id}, which has no record"
+        finding = Finding(IN_ONE_STORY, f"events/{event_id}", detail)
+        if repair:
+            finding.repaired = _attempt(lambda e=event_id: place_event(store, e))
+        report.findings.append(finding)
+    for story_id, listed in sorted(timelines.items()):
+        if listed == members.get(story_id, set()):
+            continue
+        missing = sorted(members.get(story_id, set()) - listed)
+        extra = sorted(listed - members.get(story_id, set()))
+        finding = Finding(
+            STORIES_MATCH, f"stories/{story_id}",
+            f"does not list {missing[:5]}; lists events not in it {extra[:5]}",
+        )
+        if repair:
+            finding.repaired = _attempt(lambda s=story_id: rebuild_story(store, s))
         report.findings.append(finding)
 
 
@@ -209,7 +263,7 @@ def format_report(report: Report, *, repaired: Report | None = None) -> str:
     """The human-readable report an operator reads."""
     lines = [
         f"checked {report.articles} articles, {report.events} events, "
-        f"{report.redirects} redirects"
+        f"{report.stories} stories, {report.redirects} redirects"
     ]
     for invariant, count in report.counts().items():
         lines.append(f"  {'ok  ' if count == 0 else 'FAIL'} {invariant}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from indexer.models import Article, Event
+from indexer.models import Article, Event, Story
 from indexer.timefmt import utc_iso
 
 FacetTerms = dict[str, list[tuple[str, str]]]
@@ -79,3 +79,28 @@ def event_text(articles: Sequence[Article]) -> str:
         parts.append(part)
         size += len(part) + 2
     return "\n\n".join(parts)[:TEXT_CHARS]
+
+
+def story_facet_terms(story: Story) -> FacetTerms:
+    """Facet values of a story: its parties, its events' venues, sources and months."""
+    terms: FacetTerms = {
+        "party": [(p.id, p.name) for p in story.parties],
+        "venue": [(e.venue_id, e.venue or e.venue_id) for e in story.events if e.venue_id],
+        "source": [(s, s) for s in story.sources],
+        "month": [(e.date[:7], e.date[:7]) for e in story.events if e.date and len(e.date) >= 7],
+    }
+    return {facet: list(dict.fromkeys(pairs)) for facet, pairs in terms.items()}
+
+
+def story_day(story: Story) -> str | None:
+    """A story's date for range filters and sorting: its latest event's day."""
+    days = [e.date for e in story.events if e.date and len(e.date) == 10]
+    return max(days) if days else None
+
+
+def story_text(story: Story) -> str:
+    """What a story is found by: its events' titles, and what it announces."""
+    parts = [e.title for e in story.events] + [
+        f"{h.what or ''} {h.venue}" for h in story.announced
+    ]
+    return "\n".join(parts)[:TEXT_CHARS]

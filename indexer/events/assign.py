@@ -21,10 +21,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from indexer.errors import Conflict, Moved, NotFound
 from indexer.events import similarity
 from indexer.events.merge import merge_event
+from indexer.events.story_assign import choose_story_id, leave_story, update_story
 from indexer.facets import event_text
 from indexer.models import Article, Event
 from indexer.store.base import Candidate, Store
@@ -182,6 +184,7 @@ def _join(
         for member in other.articles:
             _move(store, member, from_id=other.id, to_id=keep.id)
         store.retire_event(other.id, keep.id, version=other_version)
+        leave_story(store, other.id, other.story_id, into=keep.story_id)
     return rederive(
         store, keep.id, adding=[article], signatures=[signature],
         absorbed=[e for e, _ in absorbed],
@@ -254,10 +257,16 @@ def rederive(
             event_id, members, first_seen=first_seen, last_updated=now,
             merged_from=merged_from, signature=combined.to_dict(),
         )
+        if event is None:  # a new happening: which story does it continue?
+            merged = replace(merged, story_id=choose_story_id(store, merged))
+        else:  # the event-level facts a re-derivation keeps
+            merged = replace(merged, story_id=event.story_id, split_from=event.split_from,
+                             split_into=event.split_into)
         try:
             store.put_event(merged, version=version, text=event_text(members))
         except Conflict:
             continue  # another writer updated it: read it again and add ours
+        update_story(store, merged)
         return merged
     raise Conflict(f"event {event_id} keeps changing; could not update it")
 
@@ -309,16 +318,22 @@ def detach_article(store: Store, article: Article) -> None:
                 rest = [a for a in store.get_articles(rest_ids) if a.event_id == event.id]
                 if not rest:
                     store.delete_event(event.id, version=version)
+                    leave_story(store, event.id, event.story_id, into=None)
                     return
-                merged = merge_event(
-                    event.id,
-                    rest,
-                    first_seen=event.first_seen,
-                    last_updated=now_iso(),
-                    merged_from=event.merged_from,
-                    signature=_signature_of(rest).to_dict(),
+                merged = replace(
+                    merge_event(
+                        event.id,
+                        rest,
+                        first_seen=event.first_seen,
+                        last_updated=now_iso(),
+                        merged_from=event.merged_from,
+                        signature=_signature_of(rest).to_dict(),
+                    ),
+                    story_id=event.story_id, split_from=event.split_from,
+                    split_into=event.split_into,
                 )
                 store.put_event(merged, version=version, text=event_text(rest))
+                update_story(store, merged)
                 return
         except Conflict:
             continue

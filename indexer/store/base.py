@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.errors import Conflict
+from indexer.jobs import JobStore
 from indexer.keys import KeyRing
-from indexer.models import Article, Event
+from indexer.models import Article, Event, Story
 from indexer.store.query import SearchPage, SearchQuery
 
 
@@ -163,6 +164,46 @@ class Store(abc.ABC):
     def delete_redirect(self, event_id: str) -> None:
         """Remove a redirect that leads nowhere (repairs only); a live event is left alone."""
 
+    # -- stories ----------------------------------------------------------------------------
+    # A story is a thread of events. An event's ``story_id`` is its membership (written with
+    # the event); the story record is derived from its events and can be recomputed.
+
+    @abc.abstractmethod
+    def get_story(self, story_id: str) -> tuple[Story, str]:
+        """The story and its version; NotFound, or Moved when it was merged into another."""
+
+    @abc.abstractmethod
+    def put_story(self, story: Story, *, version: str | None, text: str) -> str:
+        """Create (``version`` None) or compare-and-set a story; returns the new version."""
+
+    @abc.abstractmethod
+    def retire_story(self, story_id: str, into: str, *, version: str) -> None:
+        """Replace a story whose events all moved to ``into`` by a redirect (compare-and-set)."""
+
+    @abc.abstractmethod
+    def delete_story(self, story_id: str, *, version: str) -> None:
+        """Remove a story that no longer has events (compare-and-set)."""
+
+    @abc.abstractmethod
+    def candidate_stories(self, terms: Sequence[str], limit: int) -> list[Candidate]:
+        """Live stories whose text matches any of ``terms``, best first."""
+
+    @abc.abstractmethod
+    def events_of_story(self, story_id: str) -> list[Event]:
+        """The live events whose ``story_id`` is ``story_id`` (every acknowledged write)."""
+
+    @abc.abstractmethod
+    def search_stories(self, query: SearchQuery) -> SearchPage:
+        """One page of matching live stories with facet counts and the next cursor."""
+
+    @abc.abstractmethod
+    def iter_stories(self) -> Iterator[tuple[Story, str]]:
+        """Every live story with its version (for checks and repairs)."""
+
+    @abc.abstractmethod
+    def story_redirects(self) -> dict[str, str]:
+        """Every retired story id and where it points."""
+
     # -- checks -----------------------------------------------------------------------------
 
     @abc.abstractmethod
@@ -208,6 +249,13 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def keys(self) -> KeyRing:
         """The API keys, kept outside the generations a rebuild replaces."""
+
+    # -- bulk jobs ------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def jobs(self) -> JobStore:
+        """Bulk jobs (records, bodies, results), kept outside the generations a rebuild
+        replaces, like the keys."""
 
     def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to free
         """Release connections and files."""

@@ -19,11 +19,12 @@ from elasticsearch import TransportError as _TransportError
 
 from indexer.errors import Conflict, InvalidQuery, Moved, NotFound, StoreUnavailable
 from indexer.facets import event_text
-from indexer.models import Article, Event
+from indexer.models import Article, Event, Story
 from indexer.store import es_compile, mapping
 from indexer.store.base import Candidate, PutResult, Store
 from indexer.store.es_client import build_client, redact_url
 from indexer.store.es_lock import LeaseLock
+from indexer.store.jobs_elasticsearch import ElasticsearchJobStore
 from indexer.store.keys_elasticsearch import ElasticsearchKeyRing
 from indexer.store.paging import (
     Row,
@@ -39,6 +40,9 @@ from indexer.timefmt import now_iso
 T = TypeVar("T")
 
 _PUT_ATTEMPTS = 3  # create, or read back; a concurrent delete can make us go round again
+
+#: The collections a rebuild fills and the alias swap replaces (locks, keys, jobs stay).
+GENERATION = ("articles", "events", "stories")
 
 #: After a request timed out, how long other requests fail at once instead of waiting too.
 BREAKER_S = 2.0
@@ -74,6 +78,7 @@ class ElasticsearchStore(Store):
         self.alias = mapping.alias_name(index, "articles")
         self.events_alias = mapping.alias_name(index, "events")
         self.locks_alias = mapping.alias_name(index, "locks")
+        self.stories_alias = mapping.alias_name(index, "stories")
         # The client connects lazily: constructing it sends nothing.
         self._client = build_client(url, api_key=api_key, ca_certs=ca_certs, timeout=timeout)
         self._ready: set[str] = set()
@@ -86,7 +91,9 @@ class ElasticsearchStore(Store):
             self._client, self.locks_alias, run_locks, name="rebuild", lease_s=10.0, wait_s=15.0
         )
         self._base: dict[str, list[str]] = {}  # for a rebuild: the live indices it began from
-        self._down_until = 0.0  # monotonic time until which a timed-out server is not awaited
+        #: 0.0 while requests are answered; after a timeout, the monotonic time before which
+        #: nothing is sent (then one probe at a time, until one is answered).
+        self._down_until = 0.0
         self._probe = threading.Lock()
         self._local = threading.local()
 
@@ -96,9 +103,11 @@ class ElasticsearchStore(Store):
     def _errors(self, doing: str) -> Iterator[None]:
         """Turn "the server is not there or not coping" into StoreUnavailable.
 
-        A server that timed out is not waited on again for ``BREAKER_S``: meanwhile one
-        request at a time probes it and every other fails at once, so a frozen server costs
-        each thread at most one request timeout, and the service recovers by itself.
+        A request that times out trips a breaker: for ``BREAKER_S`` every request fails at
+        once; after that one request at a time probes the server and every other still fails
+        at once, until a probe is answered (even with an error: the server is there). So a
+        frozen server costs a request at most one request timeout, holds at most one thread
+        of a process after the first timeout, and the service recovers by itself.
         """
         outermost = self._gate(doing)
         try:
@@ -115,6 +124,8 @@ class ElasticsearchStore(Store):
                 f"Elasticsearch at {self.url} is unreachable ({doing}): {type(exc).__name__}"
             ) from exc
         except ApiError as exc:
+            if outermost and self._local.probing:
+                self._down_until = 0.0  # an answer, if only a refusal: the server is back
             if exc.meta.headers.get("x-elastic-product") != "Elasticsearch":
                 raise StoreUnavailable(
                     f"{self.url} does not answer as Elasticsearch ({doing}): HTTP {exc.status_code}"
@@ -139,18 +150,19 @@ class ElasticsearchStore(Store):
             self._ungate()
 
     def _gate(self, doing: str) -> bool:
-        """Let a call through unless the server timed out moments ago; True for the outermost
-        call of this thread (nested calls share their caller's pass)."""
+        """Let a call through unless the breaker is tripped (then only one probe at a time, and
+        none for ``BREAKER_S``); True for the outermost call of this thread (nested calls share
+        their caller's pass)."""
         depth = getattr(self._local, "depth", 0)
         if depth:
             self._local.depth = depth + 1
             return False
         probing = False
-        if time.monotonic() < self._down_until:
-            if not self._probe.acquire(blocking=False):
+        if self._down_until:  # tripped: nothing was answered since a request timed out
+            if time.monotonic() < self._down_until or not self._probe.acquire(blocking=False):
                 raise StoreUnavailable(
-                    f"Elasticsearch at {self.url} timed out moments ago ({doing}); "
-                    "not waiting on it again yet"
+                    f"Elasticsearch at {self.url} timed out and has not answered since "
+                    f"({doing}); not waiting on it again yet"
                 )
             probing = True
         self._local.depth, self._local.probing = 1, probing
@@ -356,10 +368,12 @@ class ElasticsearchStore(Store):
         return [found[i] for i in wanted if i in found]
 
     def refresh(self) -> None:
-        self._ensure("articles")
-        self._ensure("events")
+        for collection in GENERATION:
+            self._ensure(collection)
         with self._errors("refresh the indices"):
-            self._client.indices.refresh(index=f"{self.alias},{self.events_alias}")
+            self._client.indices.refresh(
+                index=",".join(mapping.alias_name(self.prefix, c) for c in GENERATION)
+            )
 
     def delete_article(self, article_id: str, *, version: str | None = None) -> None:
         if not article_id:
@@ -439,55 +453,72 @@ class ElasticsearchStore(Store):
         hits = self._search_body("events", "find candidate events", body)["hits"]["hits"]
         return [_candidate(hit) for hit in hits]
 
+    # Events and stories are the same kind of record (a versioned document that can become a
+    # redirect); one implementation serves both collections.
+
     def get_event(self, event_id: str) -> tuple[Event, str]:
-        found = self._get("events", event_id, ["doc", "redirect_to"])
+        doc, version = self._get_record("events", event_id)
+        return Event.from_dict(doc), version
+
+    def _get_record(self, collection: str, record_id: str) -> tuple[dict[str, Any], str]:
+        found = self._get(collection, record_id, ["doc", "redirect_to"])
         source = found["_source"]
         if source.get("redirect_to"):
-            raise Moved(event_id, self._final(source["redirect_to"]))
-        return Event.from_dict(source["doc"]), _version(found)
+            raise Moved(record_id, self._final(collection, source["redirect_to"]))
+        return source["doc"], _version(found)
 
-    def _final(self, event_id: str) -> str:
-        def redirect_of(record_id: str) -> str | None:
+    def _final(self, collection: str, record_id: str) -> str:
+        def redirect_of(current: str) -> str | None:
             try:
-                target = self._get("events", record_id, ["redirect_to"])["_source"]
+                target = self._get(collection, current, ["redirect_to"])["_source"]
             except NotFound:
                 return None
             return target.get("redirect_to") or None
 
-        return final_target(event_id, redirect_of)
+        return final_target(record_id, redirect_of)
 
     def put_event(self, event: Event, *, version: str | None, text: str) -> str:
         """Create, or compare-and-set on the version read (a retired event's version moved)."""
+        return self._put_record(
+            "events", event.id, es_compile.event_document(event, text), version
+        )
+
+    def _put_record(
+        self, collection: str, record_id: str, document: dict[str, Any], version: str | None
+    ) -> str:
         extra: dict[str, Any] = (
             {"op_type": "create", "refresh": _FOUNDED_REFRESH} if version is None else _cas(version)
         )
-        document = es_compile.event_document(event, text)
+        alias = mapping.alias_name(self.prefix, collection)
         try:
             written = self._run(
-                "events",
-                "store an event",
+                collection,
+                f"store {collection}",
                 lambda: self._client.index(
-                    index=self.events_alias, id=event.id, document=document,
-                    require_alias=True, **extra,
+                    index=alias, id=record_id, document=document, require_alias=True, **extra,
                 ),
             )
         except ConflictError as exc:
-            raise changed_since("event", event.id, version) from exc
+            raise changed_since(collection[:-1], record_id, version) from exc
         return _version(written)
 
     def retire_event(self, event_id: str, into: str, *, version: str) -> None:
-        document = {"id": event_id, "redirect_to": into}
+        self._retire("events", event_id, into, version)
+
+    def _retire(self, collection: str, record_id: str, into: str, version: str) -> None:
+        alias = mapping.alias_name(self.prefix, collection)
+        document = {"id": record_id, "redirect_to": into}
         try:
             self._run(
-                "events",
-                "retire an event",
+                collection,
+                f"retire {collection}",
                 lambda: self._client.index(
-                    index=self.events_alias, id=event_id, document=document,
+                    index=alias, id=record_id, document=document,
                     require_alias=True, **_cas(version),
                 ),
             )
         except ConflictError as exc:
-            raise changed_since("event", event_id, version) from exc
+            raise changed_since(collection[:-1], record_id, version) from exc
 
     def add_redirect(self, event_id: str, into: str) -> None:
         document = {"id": event_id, "redirect_to": into}
@@ -518,23 +549,75 @@ class ElasticsearchStore(Store):
             raise Conflict(f"event {event_id} changed while adding a redirect") from exc
 
     def redirects(self) -> dict[str, str]:
+        return self._redirects("events")
+
+    def _redirects(self, collection: str) -> dict[str, str]:
         self.refresh()  # every redirect written, searchable yet or not
         body = {"query": {"exists": {"field": "redirect_to"}}}
-        sources = self._scan("events", body, [{"id": "asc"}], fields=("id", "redirect_to"))
+        sources = self._scan(collection, body, [{"id": "asc"}], fields=("id", "redirect_to"))
         return {source["id"]: source["redirect_to"] for source in sources}
 
     def delete_event(self, event_id: str, *, version: str) -> None:
+        self._delete_record("events", event_id, version)
+
+    def _delete_record(self, collection: str, record_id: str, version: str) -> None:
+        alias = mapping.alias_name(self.prefix, collection)
         try:
             self._run(
-                "events",
-                "delete an event",
+                collection,
+                f"delete {collection}",
                 lambda: self._client.delete(
-                    index=self.events_alias, id=event_id, refresh=_DELETE_REFRESH,
-                    **_cas(version),
+                    index=alias, id=record_id, refresh=_DELETE_REFRESH, **_cas(version),
                 ),
             )
         except (ConflictError, NotFoundError) as exc:
-            raise changed_since("event", event_id, version) from exc
+            raise changed_since(collection[:-1], record_id, version) from exc
+
+    # -- stories ----------------------------------------------------------------------------
+
+    def get_story(self, story_id: str) -> tuple[Story, str]:
+        doc, version = self._get_record("stories", story_id)
+        return Story.from_dict(doc), version
+
+    def put_story(self, story: Story, *, version: str | None, text: str) -> str:
+        return self._put_record(
+            "stories", story.id, es_compile.story_document(story, text), version
+        )
+
+    def retire_story(self, story_id: str, into: str, *, version: str) -> None:
+        self._retire("stories", story_id, into, version)
+
+    def delete_story(self, story_id: str, *, version: str) -> None:
+        self._delete_record("stories", story_id, version)
+
+    def candidate_stories(self, terms: Sequence[str], limit: int) -> list[Candidate]:
+        body = es_compile.candidates_request(terms, limit)
+        if body is None:
+            return []
+        hits = self._search_body("stories", "find candidate stories", body)["hits"]["hits"]
+        return [_candidate(hit) for hit in hits]
+
+    def events_of_story(self, story_id: str) -> list[Event]:
+        self.refresh()
+        body = {"query": {"bool": {
+            "filter": [{"term": {"story_id": story_id}}],
+            "must_not": [{"exists": {"field": "redirect_to"}}],
+        }}}
+        sort = [{"indexed_us": "asc"}, {"id": "asc"}]
+        return [Event.from_dict(source["doc"]) for source in self._scan("events", body, sort)]
+
+    def search_stories(self, query: SearchQuery) -> SearchPage:
+        live = [{"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}]
+        return self._search("stories", query, live, Story.from_dict)
+
+    def iter_stories(self) -> Iterator[tuple[Story, str]]:
+        self.refresh()
+        body = {"query": {"bool": {"must_not": [{"exists": {"field": "redirect_to"}}]}}}
+        for hit in self._scan_hits("stories", body, [{"id": "asc"}]):
+            yield Story.from_dict(hit["_source"]["doc"]), _version(hit)
+
+    def story_redirects(self) -> dict[str, str]:
+        return self._redirects("stories")
 
     def set_article_event(self, article_id: str, event_id: str | None, *, version: str) -> str:
         if not article_id:
@@ -666,7 +749,7 @@ class ElasticsearchStore(Store):
         stamp = now_iso().lower().replace(":", "").replace("-", "").replace(".", "")
         rebuilt = ElasticsearchStore(index=f"{self.prefix}-rebuild-{stamp}", **self._connect)
         with self._errors("read the live indices"):
-            for collection in ("articles", "events"):
+            for collection in GENERATION:
                 self._ensure(collection)
                 live = mapping.alias_name(self.prefix, collection)
                 rebuilt._base[collection] = list(self._client.indices.get_alias(name=live).body)
@@ -682,7 +765,7 @@ class ElasticsearchStore(Store):
         retired_prefix = rebuilt.prefix.replace("-rebuild-", "-retired-", 1)
         actions: list[dict[str, Any]] = []
         with self._errors("swap the aliases to the rebuilt indices"):
-            for collection in ("articles", "events"):
+            for collection in GENERATION:
                 self._ensure(collection)
                 rebuilt._ensure(collection)
                 live = mapping.alias_name(self.prefix, collection)
@@ -717,7 +800,7 @@ class ElasticsearchStore(Store):
         if "-retired-" not in self.prefix and "-rebuild-" not in self.prefix:
             raise ValueError(f"{self.prefix} is not a retired store; refusing to drop it")
         with self._errors("drop retired indices"):
-            for collection in ("articles", "events", "locks"):
+            for collection in (*GENERATION, "locks"):
                 alias = mapping.alias_name(self.prefix, collection)
                 if self._client.indices.exists_alias(name=alias):
                     for index in self._client.indices.get_alias(name=alias).body:
@@ -727,6 +810,10 @@ class ElasticsearchStore(Store):
     def keys(self) -> ElasticsearchKeyRing:
         """Keys live in ``{prefix}-keys``, an index no rebuild swaps or drops."""
         return ElasticsearchKeyRing(self._client, f"{self.prefix}-keys", self._errors)
+
+    def jobs(self) -> ElasticsearchJobStore:
+        """Bulk jobs live in ``{prefix}-jobs``, an index no rebuild swaps or drops."""
+        return ElasticsearchJobStore(self._client, f"{self.prefix}-jobs", self._errors)
 
     def close(self) -> None:
         self._client.close()

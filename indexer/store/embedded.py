@@ -18,8 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import Conflict, Moved, NotFound, StoreFull, StoreUnavailable
-from indexer.facets import event_day, event_facet_terms, event_text, facet_terms
-from indexer.models import Article, Event
+from indexer.facets import (
+    FacetTerms,
+    event_day,
+    event_facet_terms,
+    event_text,
+    facet_terms,
+    story_day,
+    story_facet_terms,
+)
+from indexer.models import Article, Event, Story
 from indexer.store.base import Candidate, PutResult, Store
 from indexer.store.jobs_embedded import EmbeddedJobStore
 from indexer.store.keys_embedded import EmbeddedKeyRing
@@ -55,8 +63,10 @@ CREATE TABLE IF NOT EXISTS events (
     version INTEGER NOT NULL,
     redirect_to TEXT,
     published_utc TEXT,
-    indexed_us INTEGER NOT NULL
+    indexed_us INTEGER NOT NULL,
+    story_id TEXT
 );
+CREATE INDEX IF NOT EXISTS events_by_story ON events(story_id);
 CREATE TABLE IF NOT EXISTS event_facets (
     article_rowid INTEGER NOT NULL REFERENCES events(rowid) ON DELETE CASCADE,
     facet TEXT NOT NULL,
@@ -108,6 +118,39 @@ CREATE TRIGGER IF NOT EXISTS event_facets_uncounted AFTER DELETE ON event_facets
     DELETE FROM event_facet_counts WHERE facet = old.facet AND value = old.value AND n <= 0;
 END;
 CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published_utc);
+CREATE TABLE IF NOT EXISTS stories (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc TEXT,
+    version INTEGER NOT NULL,
+    redirect_to TEXT,
+    published_utc TEXT,
+    indexed_us INTEGER NOT NULL
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS stories_fts USING fts5(
+    title, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS story_facets (
+    article_rowid INTEGER NOT NULL REFERENCES stories(rowid) ON DELETE CASCADE,
+    facet TEXT NOT NULL,
+    value TEXT NOT NULL,
+    label TEXT NOT NULL,
+    PRIMARY KEY (facet, value, article_rowid)
+);
+CREATE INDEX IF NOT EXISTS story_facets_cover ON story_facets(article_rowid, facet, value, label);
+CREATE TABLE IF NOT EXISTS story_facet_counts (
+    facet TEXT NOT NULL, value TEXT NOT NULL, label TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (facet, value)
+);
+CREATE TRIGGER IF NOT EXISTS story_facets_counted AFTER INSERT ON story_facets BEGIN
+    INSERT INTO story_facet_counts (facet, value, label, n)
+    VALUES (new.facet, new.value, new.label, 1)
+    ON CONFLICT (facet, value) DO UPDATE SET n = n + 1, label = min(label, excluded.label);
+END;
+CREATE TRIGGER IF NOT EXISTS story_facets_uncounted AFTER DELETE ON story_facets BEGIN
+    UPDATE story_facet_counts SET n = n - 1 WHERE facet = old.facet AND value = old.value;
+    DELETE FROM story_facet_counts WHERE facet = old.facet AND value = old.value AND n <= 0;
+END;
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, text, tokenize = 'unicode61 remove_diacritics 2'
 );
@@ -127,11 +170,15 @@ class _Table:
     live: str  # SQL condition for rows that are searchable
     counts: str  # the trigger-kept counts of ``facets``
     cover: str  # the covering index of ``facets`` by record
+    kind: str  # how messages name one record
 
 
-ARTICLES = _Table("articles", "articles_fts", "facets", "1 = 1", "facet_counts", "facets_cover")
+ARTICLES = _Table("articles", "articles_fts", "facets", "1 = 1", "facet_counts", "facets_cover",
+                  "article")
 EVENTS = _Table("events", "events_fts", "event_facets", "a.redirect_to IS NULL",
-                "event_facet_counts", "event_facets_cover")
+                "event_facet_counts", "event_facets_cover", "event")
+STORIES = _Table("stories", "stories_fts", "story_facets", "a.redirect_to IS NULL",
+                 "story_facet_counts", "story_facets_cover", "story")
 
 # Sort expressions: (SQL expression, direction, comparison for "after the cursor").
 _SORTS: dict[str, tuple[str, str, str]] = {
@@ -492,117 +539,202 @@ class EmbeddedStore(Store):
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def candidate_events(self, terms: Sequence[str], limit: int) -> list[Candidate]:
+        return self._candidates(EVENTS, terms, limit)
+
+    def _candidates(self, table: _Table, terms: Sequence[str], limit: int) -> list[Candidate]:
         words = [w for t in terms for w in _words_of(t)]
         if not words:
             return []
         match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
         rows = self._read(
             "SELECT e.id, json_extract(e.doc, '$.signature'), json_extract(e.doc, '$.first_seen') "
-            "FROM events_fts JOIN events e ON e.rowid = events_fts.rowid "
-            "WHERE events_fts MATCH ? AND e.redirect_to IS NULL "
-            "ORDER BY bm25(events_fts), e.id LIMIT ?",
+            f"FROM {table.fts} JOIN {table.rows} e ON e.rowid = {table.fts}.rowid "
+            f"WHERE {table.fts} MATCH ? AND e.redirect_to IS NULL "
+            f"ORDER BY bm25({table.fts}), e.id LIMIT ?",
             (match, limit),
         )
         return [_candidate(r) for r in rows]
 
+    # Events and stories are the same kind of record: a versioned document that can become a
+    # redirect, found by full text and facets. One implementation serves both.
+
     def get_event(self, event_id: str) -> tuple[Event, str]:
+        doc, version = self._get_record(EVENTS, event_id)
+        return Event.from_dict(doc), version
+
+    def _get_record(self, table: _Table, record_id: str) -> tuple[dict[str, Any], str]:
         rows = self._read(
-            "SELECT doc, version, redirect_to FROM events WHERE id = ?", (event_id,)
+            f"SELECT doc, version, redirect_to FROM {table.rows} WHERE id = ?", (record_id,)
         )
         if not rows:
-            raise NotFound(f"no event with id {event_id}")
+            raise NotFound(f"no {table.kind} with id {record_id}")
         doc, version, redirect = rows[0]
         if redirect is not None:
-            raise Moved(event_id, self._final(redirect))
-        return Event.from_dict(json.loads(doc)), str(version)
+            raise Moved(record_id, self._final(table, redirect))
+        return json.loads(doc), str(version)
 
-    def _final(self, event_id: str) -> str:
-        def redirect_of(record_id: str) -> str | None:
-            rows = self._read("SELECT redirect_to FROM events WHERE id = ?", (record_id,))
+    def _final(self, table: _Table, record_id: str) -> str:
+        def redirect_of(current: str) -> str | None:
+            rows = self._read(f"SELECT redirect_to FROM {table.rows} WHERE id = ?", (current,))
             return rows[0][0] if rows else None
 
-        return final_target(event_id, redirect_of)
+        return final_target(record_id, redirect_of)
 
     def put_event(self, event: Event, *, version: str | None, text: str) -> str:
-        doc = json.dumps(event.to_dict(), ensure_ascii=False)
-        day = event_day(event)
+        return self._put_record(
+            EVENTS, event.id, event.to_dict(), version=version, day=event_day(event),
+            first_seen=event.first_seen, title=event.title, text=text,
+            terms=event_facet_terms(event), extra={"story_id": event.story_id},
+        )
+
+    def _put_record(
+        self,
+        table: _Table,
+        record_id: str,
+        record: dict[str, Any],
+        *,
+        version: str | None,
+        day: str | None,
+        first_seen: str,
+        title: str,
+        text: str,
+        terms: FacetTerms,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
+        """Create (``version`` None) or compare-and-set a record with its search rows."""
+        doc = json.dumps(record, ensure_ascii=False)
+        published = day_start(day) if day else None
+        columns = dict(extra or {})
         with self._tx() as conn:
             if version is None:
-                if conn.execute("SELECT 1 FROM events WHERE id = ?", (event.id,)).fetchone():
-                    raise Conflict(f"event {event.id} already exists")
+                if conn.execute(f"SELECT 1 FROM {table.rows} WHERE id = ?",
+                                (record_id,)).fetchone():
+                    raise Conflict(f"{table.kind} {record_id} already exists")
+                names = "".join(f", {c}" for c in columns)
+                marks = "".join(", ?" for _ in columns)
                 cur = conn.execute(
-                    "INSERT INTO events (id, doc, version, published_utc, indexed_us) "
-                    "VALUES (?, ?, 1, ?, ?)",
-                    (event.id, doc, day_start(day) if day else None, iso_to_us(event.first_seen)),
+                    f"INSERT INTO {table.rows} (id, doc, version, published_utc, indexed_us"
+                    f"{names}) VALUES (?, ?, 1, ?, ?{marks})",
+                    (record_id, doc, published, iso_to_us(first_seen), *columns.values()),
                 )
                 rowid, new_version = cur.lastrowid, 1
             else:
+                sets = "".join(f", {c} = ?" for c in columns)
                 cur = conn.execute(
-                    "UPDATE events SET doc = ?, version = version + 1, published_utc = ? "
-                    "WHERE id = ? AND version = ? AND redirect_to IS NULL",
-                    (doc, day_start(day) if day else None, event.id, int(version)),
+                    f"UPDATE {table.rows} SET doc = ?, version = version + 1, "
+                    f"published_utc = ?{sets} WHERE id = ? AND version = ? "
+                    "AND redirect_to IS NULL",
+                    (doc, published, *columns.values(), record_id, int(version)),
                 )
                 if cur.rowcount != 1:
-                    raise changed_since("event", event.id, version)
+                    raise changed_since(table.kind, record_id, version)
                 rowid = conn.execute(
-                    "SELECT rowid FROM events WHERE id = ?", (event.id,)
+                    f"SELECT rowid FROM {table.rows} WHERE id = ?", (record_id,)
                 ).fetchone()[0]
                 new_version = int(version) + 1
-                conn.execute("DELETE FROM events_fts WHERE rowid = ?", (rowid,))
-                conn.execute("DELETE FROM event_facets WHERE article_rowid = ?", (rowid,))
+                conn.execute(f"DELETE FROM {table.fts} WHERE rowid = ?", (rowid,))
+                conn.execute(f"DELETE FROM {table.facets} WHERE article_rowid = ?", (rowid,))
             conn.execute(
-                "INSERT INTO events_fts (rowid, title, text) VALUES (?, ?, ?)",
-                (rowid, event.title, text),
+                f"INSERT INTO {table.fts} (rowid, title, text) VALUES (?, ?, ?)",
+                (rowid, title, text),
             )
             conn.executemany(
-                "INSERT OR IGNORE INTO event_facets (article_rowid, facet, value, label) "
+                f"INSERT OR IGNORE INTO {table.facets} (article_rowid, facet, value, label) "
                 "VALUES (?, ?, ?, ?)",
-                [
-                    (rowid, facet, value, label)
-                    for facet, pairs in event_facet_terms(event).items()
-                    for value, label in pairs
-                ],
+                [(rowid, facet, value, label)
+                 for facet, pairs in terms.items() for value, label in pairs],
             )
         return str(new_version)
 
     def retire_event(self, event_id: str, into: str, *, version: str) -> None:
-        self._drop_event(event_id, version, redirect_to=into)
+        self._drop_record(EVENTS, event_id, version, redirect_to=into)
 
     def delete_event(self, event_id: str, *, version: str) -> None:
-        self._drop_event(event_id, version, redirect_to=None)
+        self._drop_record(EVENTS, event_id, version, redirect_to=None)
 
     def add_redirect(self, event_id: str, into: str) -> None:
+        self._add_redirect(EVENTS, event_id, into)
+
+    def _add_redirect(self, table: _Table, record_id: str, into: str) -> None:
         with self._tx() as conn:
             conn.execute(
-                "INSERT INTO events (id, doc, version, redirect_to, indexed_us) "
+                f"INSERT INTO {table.rows} (id, doc, version, redirect_to, indexed_us) "
                 "VALUES (?, NULL, 1, ?, 0) "
                 "ON CONFLICT(id) DO UPDATE SET redirect_to = excluded.redirect_to "
-                "WHERE events.redirect_to IS NOT NULL",
-                (event_id, into),
+                f"WHERE {table.rows}.redirect_to IS NOT NULL",
+                (record_id, into),
             )
 
     def redirects(self) -> dict[str, str]:
-        rows = self._read("SELECT id, redirect_to FROM events WHERE redirect_to IS NOT NULL")
+        return self._redirects(EVENTS)
+
+    def _redirects(self, table: _Table) -> dict[str, str]:
+        rows = self._read(
+            f"SELECT id, redirect_to FROM {table.rows} WHERE redirect_to IS NOT NULL"
+        )
         return {row[0]: row[1] for row in rows}
 
-    def _drop_event(self, event_id: str, version: str, redirect_to: str | None) -> None:
+    def _drop_record(
+        self, table: _Table, record_id: str, version: str, redirect_to: str | None
+    ) -> None:
         with self._tx() as conn:
             row = conn.execute(
-                "SELECT rowid FROM events WHERE id = ? AND version = ? AND redirect_to IS NULL",
-                (event_id, int(version)),
+                f"SELECT rowid FROM {table.rows} WHERE id = ? AND version = ? "
+                "AND redirect_to IS NULL",
+                (record_id, int(version)),
             ).fetchone()
             if row is None:
-                raise changed_since("event", event_id, version)
-            conn.execute("DELETE FROM events_fts WHERE rowid = ?", (row[0],))
-            conn.execute("DELETE FROM event_facets WHERE article_rowid = ?", (row[0],))
+                raise changed_since(table.kind, record_id, version)
+            conn.execute(f"DELETE FROM {table.fts} WHERE rowid = ?", (row[0],))
+            conn.execute(f"DELETE FROM {table.facets} WHERE article_rowid = ?", (row[0],))
             if redirect_to is None:
-                conn.execute("DELETE FROM events WHERE rowid = ?", (row[0],))
+                conn.execute(f"DELETE FROM {table.rows} WHERE rowid = ?", (row[0],))
             else:
                 conn.execute(
-                    "UPDATE events SET doc = NULL, redirect_to = ?, version = version + 1 "
-                    "WHERE rowid = ?",
+                    f"UPDATE {table.rows} SET doc = NULL, redirect_to = ?, "
+                    "version = version + 1 WHERE rowid = ?",
                     (redirect_to, row[0]),
                 )
+
+    # -- stories ----------------------------------------------------------------------------
+
+    def get_story(self, story_id: str) -> tuple[Story, str]:
+        doc, version = self._get_record(STORIES, story_id)
+        return Story.from_dict(doc), version
+
+    def put_story(self, story: Story, *, version: str | None, text: str) -> str:
+        return self._put_record(
+            STORIES, story.id, story.to_dict(), version=version, day=story_day(story),
+            first_seen=story.first_seen, title=story.title, text=text,
+            terms=story_facet_terms(story),
+        )
+
+    def retire_story(self, story_id: str, into: str, *, version: str) -> None:
+        self._drop_record(STORIES, story_id, version, redirect_to=into)
+
+    def delete_story(self, story_id: str, *, version: str) -> None:
+        self._drop_record(STORIES, story_id, version, redirect_to=None)
+
+    def candidate_stories(self, terms: Sequence[str], limit: int) -> list[Candidate]:
+        return self._candidates(STORIES, terms, limit)
+
+    def events_of_story(self, story_id: str) -> list[Event]:
+        rows = self._read(
+            "SELECT doc FROM events WHERE story_id = ? AND redirect_to IS NULL "
+            "ORDER BY indexed_us, id",
+            (story_id,),
+        )
+        return [Event.from_dict(json.loads(r[0])) for r in rows]
+
+    def search_stories(self, query: SearchQuery) -> SearchPage:
+        return self._search(STORIES, query, Story.from_dict)
+
+    def iter_stories(self) -> Iterator[tuple[Story, str]]:
+        for doc, version in self._iter_records(STORIES):
+            yield Story.from_dict(doc), version
+
+    def story_redirects(self) -> dict[str, str]:
+        return self._redirects(STORIES)
 
     def set_article_event(self, article_id: str, event_id: str | None, *, version: str) -> str:
         with self._tx() as conn:
@@ -626,17 +758,21 @@ class EmbeddedStore(Store):
         return [_candidate(r) for r in rows]
 
     def iter_events(self) -> Iterator[tuple[Event, str]]:
+        for doc, version in self._iter_records(EVENTS):
+            yield Event.from_dict(doc), version
+
+    def _iter_records(self, table: _Table) -> Iterator[tuple[dict[str, Any], str]]:
         last = 0
         while True:
             rows = self._read(
-                "SELECT rowid, doc, version FROM events WHERE rowid > ? AND redirect_to IS NULL "
-                "ORDER BY rowid LIMIT 500",
+                f"SELECT rowid, doc, version FROM {table.rows} WHERE rowid > ? "
+                "AND redirect_to IS NULL ORDER BY rowid LIMIT 500",
                 (last,),
             )
             if not rows:
                 return
             for row in rows:
-                yield Event.from_dict(json.loads(row[1])), str(row[2])
+                yield json.loads(row[1]), str(row[2])
             last = rows[-1][0]
 
     def delete_redirect(self, event_id: str) -> None:
@@ -829,7 +965,8 @@ def _unavailable(exc: sqlite3.Error, doing: str) -> StoreUnavailable:
 
 def _fill_counts(conn: sqlite3.Connection) -> None:
     """A file made before the kept counts existed gets them once (triggers keep them since)."""
-    for facets, counts in (("facets", "facet_counts"), ("event_facets", "event_facet_counts")):
+    for facets, counts in (("facets", "facet_counts"), ("event_facets", "event_facet_counts"),
+                           ("story_facets", "story_facet_counts")):
         if conn.execute(f"SELECT 1 FROM {counts} LIMIT 1").fetchone() is None and conn.execute(
             f"SELECT 1 FROM {facets} LIMIT 1"
         ).fetchone() is not None:
@@ -844,6 +981,9 @@ def _migrate(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
     if columns and "version" not in columns:
         conn.execute("ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(events)")}
+    if columns and "story_id" not in columns:
+        conn.execute("ALTER TABLE events ADD COLUMN story_id TEXT")
 
 
 def _fts_expression(query: SearchQuery) -> str | None:

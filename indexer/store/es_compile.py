@@ -13,8 +13,15 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from indexer.facets import FacetTerms, event_day, event_facet_terms, facet_terms
-from indexer.models import Article, Event
+from indexer.facets import (
+    FacetTerms,
+    event_day,
+    event_facet_terms,
+    facet_terms,
+    story_day,
+    story_facet_terms,
+)
+from indexer.models import Article, Event, Story
 from indexer.store import mapping
 from indexer.store.paging import PagePlan
 from indexer.store.query import FacetBucket, SearchQuery
@@ -99,8 +106,25 @@ def event_document(event: Event, text: str) -> dict[str, Any]:
         "published_at": published,
         "published_utc": published,
         "indexed_us": iso_to_us(event.first_seen),
+        "story_id": event.story_id,
         **facet_fields(event_facet_terms(event)),
         "doc": event.to_dict(),
+    }
+
+
+def story_document(story: Story, text: str) -> dict[str, Any]:
+    """The indexed form of a live story: found by ``text``, dated by its latest event."""
+    day = story_day(story)
+    published = day_start(day) if day else None
+    return {
+        "id": story.id,
+        "title": search_text(story.title),
+        "text": search_text(text),
+        "published_at": published,
+        "published_utc": published,
+        "indexed_us": iso_to_us(story.first_seen),
+        **facet_fields(story_facet_terms(story)),
+        "doc": story.to_dict(),
     }
 
 

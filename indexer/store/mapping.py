@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.store.query import EVENT_FACETS, FACETS
+from indexer.store.query import EVENT_FACETS, FACETS, STORY_FACETS
 
 #: Bump when a mapping changes incompatibly; a reindex then fills the new physical index.
-MAPPING_VERSION = 2
+MAPPING_VERSION = 3
 
 #: Sort keys used in place of a missing publication time, as in the embedded store:
 #: undated records come last both in ``newest`` (descending) and ``oldest`` (ascending) order.
@@ -57,15 +57,24 @@ def _searchable(facets: tuple[str, ...], extra: dict[str, Any]) -> dict[str, Any
 
 
 ARTICLE_MAPPINGS = _searchable(
-    FACETS, {"source": _KEYWORD, "content_hash": _KEYWORD, "event_id": _KEYWORD}
+    FACETS,
+    {
+        "source": _KEYWORD,
+        "content_hash": _KEYWORD,
+        "event_id": _KEYWORD,
+        "duplicate_of": _KEYWORD,  # set on syndicated copies: search may leave them out
+    },
 )
 
 EVENT_MAPPINGS = _searchable(
     EVENT_FACETS,
     {
         "redirect_to": _KEYWORD,  # set when merged into another event; such events are hidden
+        "story_id": _KEYWORD,  # the story the event belongs to (its membership)
     },
 )
+
+STORY_MAPPINGS = _searchable(STORY_FACETS, {"redirect_to": _KEYWORD})
 
 #: One document per held lock; its holder renews it (``renewed`` counts up) while it works.
 LOCK_MAPPINGS: dict[str, Any] = {
@@ -77,6 +86,7 @@ LOCK_MAPPINGS: dict[str, Any] = {
 COLLECTIONS: dict[str, dict[str, Any]] = {
     "articles": ARTICLE_MAPPINGS,
     "events": EVENT_MAPPINGS,
+    "stories": STORY_MAPPINGS,
     "locks": LOCK_MAPPINGS,
 }
 

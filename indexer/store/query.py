@@ -25,8 +25,14 @@ EVENT_FACETS: tuple[str, ...] = (
     "party", "venue", "source", "month", "demand_by", "demand_of", "type",
 )  # fmt: skip
 
+#: Facets of stories (threads of events).
+STORY_FACETS: tuple[str, ...] = ("party", "venue", "source", "month")
+
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
+#: Whether article search includes syndicated copies (articles with a ``duplicate_of``).
+Duplicates = Literal["include", "exclude"]
+DUPLICATES: tuple[str, ...] = ("include", "exclude")
 
 MAX_PAGE_SIZE = 100
 MAX_FACET_SIZE = 100
@@ -56,6 +62,8 @@ class SearchQuery:
     cursor: Cursor | None = None
     facets: tuple[str, ...] = FACETS
     event_id: str | None = None
+    #: ``exclude``: leave out articles that are copies of another one (articles only).
+    duplicates: Duplicates = "include"
 
     @property
     def effective_sort(self) -> Sort:
@@ -78,6 +86,8 @@ class SearchQuery:
             "sort": self.effective_sort,
             "event": self.event_id,
         }
+        if self.duplicates != "include":  # so cursors of searches that never say stay valid
+            payload["duplicates"] = self.duplicates
         raw = json.dumps(payload, sort_keys=True).encode()
         return hashlib.sha256(raw).hexdigest()[:16]
 

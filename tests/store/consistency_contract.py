@@ -27,7 +27,7 @@ from tests.store.events_contract import GENEVA_TALKS, QUAKE, _extract
 
 StoreFactory = Callable[[], Store]
 WRITES = ("put_article", "set_article_event", "put_event", "retire_event", "delete_event",
-          "add_redirect", "delete_article")
+          "add_redirect", "delete_article", "put_story", "retire_story", "delete_story")
 
 
 def _without_lock(store: Store) -> Store:
@@ -149,7 +149,7 @@ class ConsistencyContract:
         broken.close()
         store.close()
 
-    def test_joins_write_two_records_however_big_the_event(
+    def test_joins_write_three_records_however_big_the_event(
         self, store_factory: StoreFactory
     ) -> None:
         writes_per_join = {}
@@ -169,7 +169,8 @@ class ConsistencyContract:
             writes_per_join[len(event.articles) - 1] = sum(counts.values())
             counting.close()
         store.close()
-        assert writes_per_join == {10: 2, 101: 2}  # joined at 11 and at 102 articles
+        # The article (membership), its event and its story's entry: three, at any size.
+        assert writes_per_join == {10: 3, 101: 3}  # joined at 11 and at 102 articles
 
     def test_a_second_rebuild_is_refused_while_one_runs(self, store_factory: StoreFactory) -> None:
         store, other = store_factory(), store_factory()
