@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from indexer.jobs import JobSettings
 from indexer.settings import StoreSettings, env_int
 
 #: Host names every deployment answers to; ``STORYRECORDS_TRUSTED_HOSTS`` replaces them.
@@ -37,8 +38,20 @@ class Settings(StoreSettings):
     """Everything the API can be configured with; CLI flags override these."""
 
     max_body_bytes: int = 1_048_576
-    max_bulk_bytes: int = 16_777_216
+    max_bulk_bytes: int = 67_108_864
     max_bulk_lines: int = 500
+    #: Lines one bulk job may hold (a bigger batch is a 413: send it as several jobs).
+    max_job_lines: int = 100_000
+    #: Run bulk jobs in a background thread of each API process (``storyrecords jobs run``
+    #: works them too). On when served (``from_env``: ``STORYRECORDS_JOB_WORKER``, default
+    #: true); off in an app built from bare ``Settings()`` (tests, tools), which then only
+    #: stores jobs.
+    job_worker: bool = False
+    jobs: JobSettings = field(default_factory=JobSettings)
+    #: Largest web page taken (``html``, or a ``text/html`` body), after decompression.
+    max_page_bytes: int = 5_000_000
+    #: Keep each posted page's HTML in its record (``page.html``); off: only its hash.
+    store_html: bool = False
     #: Reads need a ``read`` key too (writes always need ``write``).
     require_read_key: bool = False
     #: Origins a browser may call the API from; empty: no cross-origin access.
@@ -60,8 +73,13 @@ class Settings(StoreSettings):
         return cls(
             **cls.store_env(),  # type: ignore[arg-type]
             max_body_bytes=env_int("STORYRECORDS_MAX_BODY_BYTES", 1_048_576),
-            max_bulk_bytes=env_int("STORYRECORDS_MAX_BULK_BYTES", 16_777_216),
+            max_bulk_bytes=env_int("STORYRECORDS_MAX_BULK_BYTES", 67_108_864),
             max_bulk_lines=env_int("STORYRECORDS_MAX_BULK_LINES", 500),
+            max_job_lines=env_int("STORYRECORDS_MAX_JOB_LINES", 100_000),
+            job_worker=env_bool("STORYRECORDS_JOB_WORKER", True),
+            jobs=JobSettings.from_env(),
+            max_page_bytes=env_int("STORYRECORDS_MAX_PAGE_BYTES", 5_000_000),
+            store_html=env_bool("STORYRECORDS_STORE_HTML", False),
             require_read_key=env_bool("STORYRECORDS_REQUIRE_READ_KEY", False),
             cors_origins=env_list("STORYRECORDS_CORS_ORIGINS") or (),
             rate_limit=os.environ.get("STORYRECORDS_RATE_LIMIT") or "600/minute",

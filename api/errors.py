@@ -16,10 +16,13 @@ from indexer.errors import (
     Conflict,
     InvalidQuery,
     Moved,
+    NotAssigned,
     NotFound,
+    StoreFull,
     StoreUnavailable,
     Unprocessable,
 )
+from indexer.web.errors import BadPage, NotAnArticle, PageTooLarge
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -27,8 +30,11 @@ log = logging.getLogger(__name__)
 #: Problem types this API defines (relative URIs documented in openapi.yaml and the README).
 VALIDATION = "/problems/validation-error"
 STORE_UNAVAILABLE = "/problems/store-unavailable"
+STORE_FULL = "/problems/store-full"
 CONFLICT = "/problems/conflict"
 EMPTY_ARTICLE = "/problems/empty-article"
+NOT_AN_ARTICLE = "/problems/not-an-article"
+NOT_A_PAGE = "/problems/not-a-page"
 KEY_REQUIRED = "/problems/key-required"
 INVALID_KEY = "/problems/invalid-key"
 INSUFFICIENT_SCOPE = "/problems/insufficient-scope"
@@ -215,8 +221,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Unprocessable)
     def _unprocessable(error: Unprocessable) -> Response:
-        errors = {"json": {error.field: [str(error)]}}
-        return problem(422, str(error), type_=EMPTY_ARTICLE, errors=errors)
+        errors = {"json" if request.is_json else "body": {error.field: [str(error)]}}
+        kind = (NOT_AN_ARTICLE if isinstance(error, NotAnArticle)
+                else NOT_A_PAGE if isinstance(error, BadPage) else EMPTY_ARTICLE)
+        return problem(422, str(error), type_=kind, errors=errors)
+
+    @app.errorhandler(PageTooLarge)
+    def _page_too_large(error: PageTooLarge) -> Response:
+        return too_large(f"The page is {error}; nothing was stored.")
 
     @app.errorhandler(StoreUnavailable)
     def _unavailable(error: StoreUnavailable) -> Response:
@@ -224,6 +236,18 @@ def init_app(app: Flask) -> None:
         return store_unavailable(
             f"{error.public_message()} Nothing was changed; retry later."
         )
+
+    @app.errorhandler(NotAssigned)
+    def _not_assigned(error: NotAssigned) -> Response:
+        # Something *was* changed: the article is stored. Say so, and which one it is.
+        log.warning("request %s: %s: %s", request_id(), error, error.__cause__)
+        return store_unavailable(error.public_message(), article_id=error.article_id)
+
+    @app.errorhandler(StoreFull)
+    def _store_full(error: StoreFull) -> Response:
+        log.warning("request %s: store full: %s", request_id(), error)
+        return problem(507, error.public_message(), type_=STORE_FULL,
+                       headers={"Retry-After": retry_after()})
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(error: RateLimitExceeded) -> Response:

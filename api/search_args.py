@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
 from api.cursors import sign, verify
+from api.fields import project
 from api.services import services
 from indexer.store.query import (
     FACETS,
@@ -134,7 +135,7 @@ class SearchArgsSchema(ma.Schema):
 
     @ma.validates_schema
     def _filter_values(self, data: dict[str, Any], **_: Any) -> None:
-        given = sum(len(v) for v in data.values() if isinstance(v, list))
+        given = sum(len(v) for k, v in data.items() if isinstance(v, list) and k != "fields")
         if given > MAX_FILTER_VALUES:
             raise ma.ValidationError(
                 f"at most {MAX_FILTER_VALUES} facet filter values in all, got {given}", "_schema"
@@ -162,6 +163,7 @@ def search_query(
         cursor=decode_cursor(cursor) if cursor else None,
         facets=facets,
         event_id=event_id,
+        duplicates=args.get("duplicates", "include"),
     )
 
 
@@ -172,18 +174,22 @@ def facets_schema(name: str, facets: tuple[str, ...], doc: str) -> type[ma.Schem
     return schema
 
 
-def search_args_schema(name: str, facets: tuple[str, ...], doc: str) -> type[SearchArgsSchema]:
-    """A resource's search parameters: the shared ones plus a filter per facet."""
+def search_args_schema(
+    name: str, facets: tuple[str, ...], doc: str, extra: dict[str, Any] | None = None
+) -> type[SearchArgsSchema]:
+    """A resource's search parameters: the shared ones, a filter per facet, and ``extra``."""
     fields: dict[str, Any] = {facet: facet_filter(facet) for facet in facets}
-    schema = type(name, (SearchArgsSchema,), {**fields, "__doc__": doc})
+    schema = type(name, (SearchArgsSchema,), {**fields, **(extra or {}), "__doc__": doc})
     return schema
 
 
-def page_body(page: Any, serialize: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    """A SearchPage as the JSON every search endpoint returns."""
+def page_body(
+    page: Any, serialize: Callable[[Any], dict[str, Any]], fields: Collection[str]
+) -> dict[str, Any]:
+    """A SearchPage as the JSON every search endpoint returns, each hit cut to ``fields``."""
     return {
         "total": page.total,
-        "hits": [serialize(hit) for hit in page.hits],
+        "hits": [project(serialize(hit), fields) for hit in page.hits],
         "facets": {name: [vars(b) for b in found] for name, found in page.facets.items()},
         "next_cursor": sign(services().cursor_key(), page.next_cursor) if page.next_cursor
         else None,

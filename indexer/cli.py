@@ -149,6 +149,9 @@ def open_configured_store(settings: StoreSettings) -> Store:
               help="Show a progress bar (default: when stderr is a terminal).")
 @click.option("--report", "report_file", type=click.File("w", encoding="utf-8"), default=None,
               help="Write one NDJSON line per article: line, origin, id, status, errors.")
+@click.option("--store-html/--no-store-html", envvar="STORYRECORDS_STORE_HTML", default=False,
+              help="Keep each page's HTML in its record (page.html) [env STORYRECORDS_STORE_HTML]; "
+              "by default only its SHA-256.")
 @click.pass_context
 def index(
     ctx: click.Context,
@@ -157,13 +160,22 @@ def index(
     published_at: str | None,
     progress: bool | None,
     report_file: TextIO | None,
+    store_html: bool,
 ) -> None:
-    """Index .txt (first line = title), .json and .ndjson article files or directories of them.
+    """Index article files, or directories of them.
+
+    \b
+    .txt                first line = title, the rest the text
+    .json, .ndjson      article objects (text or html, as POST /v1/articles takes)
+    .html, .htm (.gz)   a web page: the article and what the page says about itself
+    .warc, .warc.gz     a web archive: each HTML response record
+    .rss, .atom, .xml   an RSS/Atom feed: each item's own text, or the page it links to
+                        (fetched politely, public addresses only; reported if unreachable)
 
     Exits 1 when any article was rejected, 3 when the store is unreachable.
     """
     defaults = {"source": source, "published_at": published_at}
-    records = list(read_sources(paths, defaults))
+    records = list(read_sources(paths, defaults, keep_html=store_html))
     counts = index_records(settings_of(ctx), records, progress, report_file)
     sys.exit(1 if counts["rejected"] or counts["conflict"] else 0)
 
@@ -212,7 +224,7 @@ def extract(
     except ma.ValidationError as exc:
         raise click.ClickException(f"invalid input: {json.dumps(exc.messages)}") from exc
     run_extract, version = ingest.default_extractor()
-    extraction = run_extract(item)
+    extraction = ingest.language_aware(run_extract)(item)
     if not extraction.text.strip():
         raise click.ClickException(str(Unprocessable("nothing article-like was left after "
                                                      "cleaning")))
@@ -299,6 +311,7 @@ SCORERS = {
     "meantime-events": "indexer.evaluation.meantime_events",
     "aeb": "indexer.evaluation.aeb",
     "duplicates": "indexer.evaluation.duplicates",
+    "duplicates-store": "indexer.evaluation.duplicates_store",
 }
 
 
@@ -325,6 +338,8 @@ BENCHMARKS = {
     "extract": "indexer.benchmarks.extract",
     "search": "indexer.benchmarks.search",
     "assign": "indexer.benchmarks.assign",
+    "ingest": "indexer.benchmarks.ingest",
+    "memory": "indexer.benchmarks.memory",
 }
 
 
@@ -404,7 +419,7 @@ def _ingest_one(indexer: Indexer, record: SourceRecord) -> Outcome:
 
     if record.error is not None:
         return Outcome("rejected", errors={"_file": [record.error]})
-    return ingest_record(indexer, record.data)
+    return ingest_record(indexer, record.data, trusted=record.trusted)
 
 
 def _summary(counts: Counter[str]) -> None:
@@ -415,9 +430,10 @@ def _summary(counts: Counter[str]) -> None:
 
 
 # Registered last: the keys commands use the helpers above.
-from indexer import keys_cli  # noqa: E402
+from indexer import jobs_cli, keys_cli  # noqa: E402
 
 main.add_command(keys_cli.keys)
+main.add_command(jobs_cli.jobs)
 
 from indexer.web.follow import follow  # noqa: E402
 

@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from indexer import ids
+from indexer.duplicates import find_original
 from indexer.errors import Conflict, NotAssigned, NotFound, StoreUnavailable, Unprocessable
 from indexer.events.assign import ATTEMPTS, assign_article, detach_article
 from indexer.failpoints import failpoint
-from indexer.models import Article, ArticleInput, Extraction
+from indexer.language import is_english, resolve_language
+from indexer.models import ENGLISH_ONLY_STEPS, Article, ArticleInput, Extraction
 from indexer.store.base import PutResult, Store
 from indexer.timefmt import now_iso
 
 Extractor = Callable[[ArticleInput], Extraction]
 
 
+#: ``STORYRECORDS_EXTRACTOR=none``: a benchmark and test switch that skips the NLP pipeline
+#: (no spaCy): the text is stored as sent, stripped, and nothing is extracted from it. For
+#: loads where storing and event bookkeeping are measured, never for a real deployment.
+EXTRACTOR_VARIABLE = "STORYRECORDS_EXTRACTOR"
+NO_NLP_VERSION = "none-1"
+
+
+def _no_extraction(item: ArticleInput) -> Extraction:
+    return Extraction(text=item.text.strip())
+
+
 def default_extractor() -> tuple[Extractor, str]:
-    """The real NLP pipeline and its version (spaCy loads on first use, not here)."""
+    """The real NLP pipeline and its version (spaCy loads on first use, not here).
+
+    ``STORYRECORDS_EXTRACTOR=none`` selects :func:`_no_extraction` instead (benchmarks and
+    fault tests only); any other value but ``nlp`` or empty is refused.
+    """
+    chosen = os.environ.get(EXTRACTOR_VARIABLE, "").strip().lower()
+    if chosen == "none":
+        return _no_extraction, NO_NLP_VERSION
+    if chosen not in ("", "nlp"):
+        raise ValueError(f"{EXTRACTOR_VARIABLE} must be 'nlp' or 'none', got {chosen!r}")
     from indexer.pipeline import EXTRACTOR_VERSION, default_pipeline
 
     def extract(item: ArticleInput) -> Extraction:
@@ -26,6 +49,41 @@ def default_extractor() -> tuple[Extractor, str]:
         )
 
     return extract, EXTRACTOR_VERSION
+
+
+class LanguageAware:
+    """An extractor that runs only the cleaning step for text that is not English.
+
+    The language is the item's own (given by the client, or by the page it was read from),
+    else detected from the text when the text is long enough to tell
+    (:func:`indexer.language.resolve_language`). The other steps only know English: run on
+    foreign text they would invent English parties and dates, so they are skipped and the
+    extraction lists them in ``skipped_steps``.
+    """
+
+    def __init__(self, extract: Extractor) -> None:
+        self.inner = extract
+
+    def __call__(self, item: ArticleInput) -> Extraction:
+        given_source = None
+        if item.language and item.page is not None:
+            given_source = item.page.sources.get("language")
+        language, source = resolve_language(item.text, item.language, given_source)
+        if is_english(language):
+            extraction = self.inner(item)
+            skipped: tuple[str, ...] = ()
+        else:
+            from indexer.extract.clean import clean_text
+
+            extraction = Extraction(text=clean_text(item.text))
+            skipped = ENGLISH_ONLY_STEPS
+        return replace(extraction, language=language, language_source=source,
+                       skipped_steps=skipped)
+
+
+def language_aware(extract: Extractor) -> Extractor:
+    """``extract`` wrapped in :class:`LanguageAware` (once: wrapping twice changes nothing)."""
+    return extract if isinstance(extract, LanguageAware) else LanguageAware(extract)
 
 
 @dataclass(frozen=True)
@@ -51,6 +109,8 @@ def article_id_for(item: ArticleInput) -> str:
 
 def build_article(item: ArticleInput, extraction: Extraction, extractor_version: str) -> Article:
     """Assemble the record; pure apart from the ``indexed_at`` clock reading."""
+    from indexer.dedup import signature
+
     return Article(
         id=article_id_for(item),
         text=extraction.text,
@@ -61,7 +121,11 @@ def build_article(item: ArticleInput, extraction: Extraction, extractor_version:
         url=item.url,
         source=item.source,
         published_at=item.published_at,
-        language=item.language or "en",
+        language=extraction.language or item.language or "en",
+        language_source=extraction.language_source or ("client" if item.language else "default"),
+        skipped_steps=extraction.skipped_steps,
+        page=item.page,
+        signature=signature(extraction.text).encode(),
         parties=extraction.parties,
         venues=extraction.venues,
         places=extraction.places,
@@ -76,7 +140,7 @@ class Indexer:
 
     def __init__(self, store: Store, extract: Extractor, extractor_version: str) -> None:
         self.store = store
-        self._extract = extract
+        self._extract = language_aware(extract)
         self.extractor_version = extractor_version
 
     def ingest(self, item: ArticleInput) -> IngestResult:
@@ -102,6 +166,7 @@ class Indexer:
                 "(advertising, sign-up prompts, link lists). Send the article body itself."
             )
         article = build_article(item, extraction, self.extractor_version)
+        article = replace(article, duplicate_of=find_original(self.store, article))
         created = self.store.put_article(article) is PutResult.CREATED
         failpoint("after-put")
         return IngestResult(self._assign(article, created=created), created=created)

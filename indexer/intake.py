@@ -20,8 +20,9 @@ from marshmallow import validate
 from indexer.errors import Conflict, StoreUnavailable, Unprocessable
 from indexer.ids import ID_PATTERN, is_valid_id
 from indexer.ingest import Indexer
-from indexer.models import ArticleInput
+from indexer.models import ArticleInput, PageInfo
 from indexer.timefmt import normalise_published
+from indexer.web.limits import MAX_PAGE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -105,19 +106,38 @@ class ArticleId(Text):
 
 
 class ArticleInSchema(ma.Schema):
-    """An article to index. Only ``text`` is required; the id is derived from content if absent."""
+    """An article to index: its ``text``, or the ``html`` of the web page it is on (exactly one
+    of the two). Everything else is optional; the id is derived from content if absent.
+
+    From a page the server takes the article body and what the page says about itself
+    (title, authors, publication date, canonical URL, site name as ``source``, language),
+    each recorded in the stored article's ``page.sources`` with where it came from; a field
+    given here wins over the page's (``client``). What the stored record says about the page
+    is only ever derived by the server: there is no field to send it.
+    """
 
     class Meta:
         unknown = ma.RAISE
 
     text = Text(
-        required=True,
         visible=True,
         validate=validate.Length(min=1, max=MAX_TEXT_CHARS),
         metadata={
             "description": "The article body as plain text; leading blank lines are fine. "
             "Boilerplate is removed, and every offset in the stored record points into the "
-            "cleaned text it is stored with."
+            "cleaned text it is stored with. Exactly one of `text` and `html` is required "
+            "(neither, or both, is a 422)."
+        },
+    )
+    html = Text(
+        validate=validate.Length(min=1),
+        metadata={
+            "description": "A whole web page (`<!doctype html>…`) instead of `text`: the article "
+            "is extracted from it (boilerplate, navigation and related links left out, "
+            "paragraphs kept as lines). A page with no article in it (an index or error page) "
+            "is a 422 (`/problems/not-an-article`), input that is not a readable HTML page a "
+            "422 (`/problems/not-a-page`), a page over the page size limit a 413. Send `url` "
+            "with it: relative links resolve against it and it names the site."
         },
     )
     title = Squeezed(
@@ -164,20 +184,97 @@ class ArticleInSchema(ma.Schema):
         },
     )
 
+    @ma.validates_schema
+    def _text_or_html(self, data: dict[str, Any], **_: Any) -> None:
+        if "text" in data and "html" in data:
+            raise ma.ValidationError("send either text or html, not both", "html")
+        if "text" not in data and "html" not in data:
+            raise ma.ValidationError(
+                "Missing data for required field: send text (the article) or html (its page).",
+                "text",
+            )
+
+
+class TrustedArticleSchema(ArticleInSchema):
+    """:class:`ArticleInSchema` plus ``page``: for records this process derived from a page
+    itself (``storyrecords index`` of pages, archives and feeds; ``follow``). Never used for
+    anything a client sends, so a client cannot forge a page's provenance."""
+
+    page = ma.fields.Dict(keys=ma.fields.String(), load_default=None, allow_none=True)
+
 
 _schema = ArticleInSchema()
+_trusted = TrustedArticleSchema()
+#: Fields a page may fill when the client left them out (dropped again if they do not validate).
+_PAGE_FIELDS = ("title", "url", "source", "published_at", "language")
 
 
 def to_input(data: dict[str, Any]) -> ArticleInput:
-    """Validated fields -> the indexer's input record."""
-    return ArticleInput(**data)
+    """Validated fields (``text``, not ``html``) -> the indexer's input record."""
+    fields = dict(data)
+    page = fields.pop("page", None)
+    return ArticleInput(**fields, page=PageInfo.from_dict(page) if page else None)
 
 
-def load_input(data: Any) -> ArticleInput:
-    """Validate a decoded JSON value as an article; ``ma.ValidationError`` when it is not one."""
+def from_page(
+    fields: dict[str, Any],
+    html: str | bytes,
+    *,
+    charset: str | None = None,
+    max_bytes: int = MAX_PAGE_BYTES,
+    keep_html: bool = False,
+) -> ArticleInput:
+    """The article on a page, with the client's validated ``fields`` winning over the page's.
+
+    Raises :class:`~indexer.web.errors.PageTooLarge`, ``BadPage`` or ``NotAnArticle`` (all
+    ``Unprocessable`` on field ``html``). What the page says about itself is validated as a
+    client's field would be; a value that would not pass (a title too long, a date in no
+    readable form) is left out rather than refusing the article.
+    """
+    from indexer.web.page import extract_page
+    from indexer.web.records import PAGE_KEY, page_data
+
+    page = extract_page(html, fields.get("url"), charset=charset, max_bytes=max_bytes)
+    given = {name: fields.get(name) for name in _PAGE_FIELDS}
+    data = page_data(page, given, keep_html=keep_html)
+    if fields.get("id") is not None:
+        data["id"] = fields["id"]
+    for _ in range(len(_PAGE_FIELDS) + 1):
+        try:
+            return to_input(_trusted.load(data))
+        except ma.ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, dict) else {}
+            if "text" in messages:
+                raise Unprocessable(
+                    f"the article on the page is longer than {MAX_TEXT_CHARS} characters",
+                    "html",
+                ) from exc
+            derived = [name for name in messages if name in _PAGE_FIELDS
+                       and given.get(name) is None and name in data]
+            if not derived:
+                raise
+            for name in derived:
+                data.pop(name)
+                data[PAGE_KEY]["sources"].pop(name, None)
+    raise Unprocessable("the page's own fields could not be read", "html")
+
+
+def load_input(
+    data: Any, *, trusted: bool = False, max_page_bytes: int = MAX_PAGE_BYTES,
+    keep_html: bool = False,
+) -> ArticleInput:
+    """Validate a decoded JSON value as an article; ``ma.ValidationError`` when it is not one.
+
+    ``html`` is extracted here (``Unprocessable`` when it holds no article). ``trusted``
+    accepts the ``page`` provenance too: only for records this process made from a page.
+    """
     if not isinstance(data, dict):
         raise ma.ValidationError({"_record": ["must be a JSON object"]})
-    return to_input(_schema.load(data))
+    fields = (_trusted if trusted else _schema).load(data)
+    html = fields.pop("html", None)
+    if html is not None:
+        return from_page(fields, html, max_bytes=max_page_bytes, keep_html=keep_html)
+    return to_input(fields)
 
 
 @dataclass(frozen=True)
@@ -189,13 +286,18 @@ class Outcome:
     errors: dict[str, Any] | None = None
 
 
-def ingest_record(indexer: Indexer, data: Any) -> Outcome:
-    """Validate ``data`` (a decoded JSON value) and ingest it, reporting instead of raising."""
+def ingest_record(indexer: Indexer, data: Any, *, trusted: bool = False) -> Outcome:
+    """Validate ``data`` (a decoded JSON value) and ingest it, reporting instead of raising.
+
+    ``trusted``: ``data`` was made by this process from a page (it may carry ``page``).
+    """
     try:
-        item = load_input(data)
+        item = load_input(data, trusted=trusted)
     except ma.ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_record": exc.messages}
         return Outcome("rejected", errors=messages)
+    except Unprocessable as exc:
+        return Outcome("rejected", errors={exc.field: [str(exc)]})
     try:
         result = indexer.ingest(item)
     except Unprocessable as exc:

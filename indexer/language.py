@@ -18,7 +18,13 @@ MIN_LETTERS = 20
 #: "don't know" rather than guess (short texts spread probability over related languages).
 MIN_CONFIDENCE = 0.4
 MARGIN = 2.0
+#: A text nobody labelled is only classified from this many letters up (shorter texts in
+#: Latin script are too easily mistaken for a neighbour language); below it, a text written
+#: mostly in another script (Hangul, CJK, Cyrillic, Arabic...) is still classified, since the
+#: script alone rules English out.
+RELIABLE_LETTERS = 200
 _LETTER = re.compile(r"[^\W\d_]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 
 
 @cache
@@ -39,6 +45,23 @@ def detect_language(text: str) -> str | None:
     if best < MIN_CONFIDENCE or best < MARGIN * second:
         return None
     return str(language)
+
+
+def resolve_language(text: str, given: str | None, given_source: str | None = None
+                     ) -> tuple[str, str]:
+    """The language to store and where it came from: ``given`` (by the client or the page),
+    else detected from ``text`` when that is reliable (``text``), else English (``default``).
+    """
+    if given:
+        return given, given_source or "client"
+    sample = text[:SAMPLE_CHARS]
+    letters = _LETTER.findall(sample)
+    latin = sum(1 for ch in letters if _LATIN.match(ch))
+    if len(letters) >= RELIABLE_LETTERS or (letters and latin < len(letters) / 2):
+        detected = detect_language(sample)
+        if detected is not None:
+            return detected, "text"
+    return "en", "default"
 
 
 def is_english(language: str | None) -> bool:

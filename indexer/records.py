@@ -36,8 +36,9 @@ def _with_party_refs(demands: list[dict[str, Any]], known: Mapping[str, tuple[st
 
 
 def article_json(article: Article) -> dict[str, Any]:
-    """An article as clients see it."""
+    """An article as clients see it (its near-duplicate signature stays internal)."""
     data = article.to_dict()
+    data.pop("signature", None)
     _with_party_refs(data["demands"], _known(data["parties"]))
     return data
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from indexer.errors import Conflict, Moved, NotFound
 from indexer.events.assign import assign_article
-from indexer.ingest import Extractor, Indexer, build_article
+from indexer.ingest import Extractor, Indexer, build_article, language_aware
 from indexer.models import Article, ArticleInput
 from indexer.store.base import PutResult, Store
 from indexer.store.query import EVENT_FACETS, SearchQuery
@@ -45,13 +45,16 @@ def reextract(article: Article, extract: Extractor, version: str) -> Article:
         published_at=article.published_at,
         language=article.language,
         id=article.id,
+        page=article.page,
     )
-    fresh = build_article(item, extract(item), version)
+    fresh = build_article(item, language_aware(extract)(item), version)
     return replace(
         fresh,
         content_hash=article.content_hash,
         indexed_at=article.indexed_at,
         event_id=None,
+        language_source=article.language_source or fresh.language_source,
+        duplicate_of=article.duplicate_of,
     )
 
 

@@ -46,6 +46,9 @@ class SourceRecord:
     origin: str
     data: dict[str, Any]
     error: str | None = None
+    #: Made by this process from a page, archive or feed: its ``page`` provenance is ours
+    #: (a client's own JSON may not carry one).
+    trusted: bool = False
 
 
 def read_sources(
@@ -53,11 +56,13 @@ def read_sources(
     defaults: Mapping[str, str | None] | None = None,
     *,
     fetcher: Fetcher | None = None,
+    keep_html: bool = False,
 ) -> Iterator[SourceRecord]:
     """Yield a record per article in the files (directories are walked, sorted for stable order).
 
     ``defaults`` fill fields a file leaves out (e.g. ``source``, ``published_at``).
     ``fetcher`` fetches feed items that carry only a link (default: a polite public-only one).
+    ``keep_html`` keeps each page's HTML (files and archives) in its record.
     """
     fill = {k: v for k, v in (defaults or {}).items() if v is not None}
     fetchers: list[Fetcher] = [fetcher] if fetcher is not None else []
@@ -67,9 +72,10 @@ def read_sources(
         else:
             files = [path]
         for file in files:
-            for record in _read_any(file, fetchers):
+            for record in _read_any(file, fetchers, keep_html):
                 if record.error is None:
-                    record = SourceRecord(record.origin, _fill(record.data, fill))
+                    record = SourceRecord(record.origin, _fill(record.data, fill),
+                                          trusted=record.trusted)
                 yield record
 
 
@@ -97,16 +103,17 @@ def _fill(data: dict[str, Any], fill: Mapping[str, str]) -> dict[str, Any]:
     return merged
 
 
-def _read_any(path: Path, fetchers: list[Fetcher]) -> Iterator[SourceRecord]:
+def _read_any(path: Path, fetchers: list[Fetcher], keep_html: bool = False
+              ) -> Iterator[SourceRecord]:
     kind = kind_of(path)
     if kind == "page":
         from indexer.web.files import read_page_file
 
-        yield read_page_file(path)
+        yield read_page_file(path, keep_html=keep_html)
     elif kind == "archive":
         from indexer.web.files import read_archive_file
 
-        yield from read_archive_file(path)
+        yield from read_archive_file(path, keep_html=keep_html)
     elif kind == "feed":
         from indexer.web.files import read_feed_file
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 from werkzeug.routing import BaseConverter
 
+from api.fields import ARTICLE_DEFAULT, field_names, fields_param, hit_schema
 from api.search_args import facets_schema, next_cursor_field, search_args_schema
 from indexer.ids import ID_PATTERN, ID_REGEX
 from indexer.intake import ArticleInSchema
-from indexer.store.query import FACETS
+from indexer.models import ENGLISH_ONLY_STEPS
+from indexer.store.query import DUPLICATES, FACETS
 
 __all__ = ["ArticleInSchema"]
 
@@ -107,6 +110,64 @@ class FactSchema(ma.Schema):
     mention = ma.fields.Nested(MentionSchema, required=True)
 
 
+PROVENANCE = ("json-ld", "meta", "url", "text", "feed", "client")
+
+
+class PageSchema(ma.Schema):
+    """The web page an article was read from, and where each of the article's fields came from.
+
+    Derived by the server from the page alone; no client can set it.
+    """
+
+    url = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "The address the page was read from (as given with it)."},
+    )
+    canonical_url = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "The page's own canonical address (`<link rel=canonical>`, "
+                  "`og:url`), relative links resolved."},
+    )
+    sha256 = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "SHA-256 (hex) of the raw HTML bytes, after decompression; "
+                  "null for a feed item that carried its own text."},
+    )
+    bytes = ma.fields.Integer(
+        allow_none=True, required=True, metadata={"description": "Size of the raw HTML."}
+    )
+    authors = ma.fields.List(ma.fields.String(), required=True)
+    site_name = ma.fields.String(allow_none=True, required=True)
+    extractor = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "Version of the page-extraction rules."},
+    )
+    sources = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(validate=validate.OneOf(PROVENANCE)),
+        required=True,
+        metadata={
+            "description": "Where each field came from, by field (`title`, `authors`, "
+            "`published_at`, `canonical_url`, `site_name`, `language`, `source`, `url`): "
+            "`json-ld`, `meta` (`<meta>`, `<link>`, `<title>`, `lang`), `url`, `text` (found in "
+            "or detected from the text), `feed` (the feed entry) or `client` (sent with it).",
+            "example": {"title": "json-ld", "published_at": "meta", "language": "meta",
+                        "source": "meta", "url": "client"},
+        },
+    )
+    feed = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "The feed the page was found in (`storyrecords follow`)."},
+    )
+    etag = ma.fields.String(allow_none=True, required=True)
+    last_modified = ma.fields.String(allow_none=True, required=True)
+    html = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "The page itself, only when the server keeps pages "
+                  "(`STORYRECORDS_STORE_HTML=true`); null by default."},
+    )
+
+
 class ArticleSchema(ma.Schema):
     """A stored article with its extracted metadata."""
 
@@ -129,16 +190,48 @@ class ArticleSchema(ma.Schema):
     dates = ma.fields.List(ma.fields.Nested(DateRefSchema), required=True)
     demands = ma.fields.List(ma.fields.Nested(DemandSchema), required=True)
     facts = ma.fields.List(ma.fields.Nested(FactSchema), required=True)
+    language_source = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "Where `language` came from: `client`; a page's `json-ld` or "
+                  "`meta`; `feed`; `text` (detected from the text: only when it is long enough "
+                  "to tell, or in a non-Latin script); `default` (nobody said and the text was "
+                  "too short to tell: English assumed). Null for records stored before this "
+                  "was kept.", "example": "meta"},
+    )
+    skipped_steps = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(ENGLISH_ONLY_STEPS)),
+        required=True,
+        metadata={"description": "Extraction steps that did not run because they only know "
+                  "English: for an article in another language, all of "
+                  f"{', '.join(f'`{s}`' for s in ENGLISH_ONLY_STEPS)} (their lists stay "
+                  "empty; the text is cleaned, stored and searchable). Empty for English.",
+                  "example": []},
+    )
+    page = ma.fields.Nested(
+        PageSchema, allow_none=True, required=True,
+        metadata={"description": "For an article read from a web page (`html`, `storyrecords "
+                  "index` of pages, archives and feeds, `storyrecords follow`): the page's "
+                  "address and hash and where each field came from; null for text."},
+    )
+    duplicate_of = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "The id of the earliest stored article this one is a "
+                  "syndicated copy of (the same story trimmed, re-headlined or wrapped in "
+                  "another site's boilerplate), else null. Copies count once in events: they "
+                  "are listed among an event's articles but add no source, party count or "
+                  "agreement; `duplicates=exclude` leaves them out of article search."},
+    )
 
 
 FacetsSchema = facets_schema("FacetsSchema", FACETS, "Counts for every facet field.")
+ArticleHitSchema = hit_schema(ArticleSchema, "ArticleHitSchema", ARTICLE_DEFAULT)
 
 
 class ArticleSearchResultSchema(ma.Schema):
     """A page of search hits with the total, facet counts and the next cursor."""
 
     total = ma.fields.Integer(required=True)
-    hits = ma.fields.List(ma.fields.Nested(ArticleSchema), required=True)
+    hits = ma.fields.List(ma.fields.Nested(ArticleHitSchema), required=True)
     facets = ma.fields.Nested(FacetsSchema, required=True)
     next_cursor = next_cursor_field()
 
@@ -147,6 +240,36 @@ ArticleSearchArgsSchema = search_args_schema(
     "ArticleSearchArgsSchema",
     FACETS,
     "Query parameters of article search. Unknown parameters are rejected, not ignored.",
+    extra={
+        "duplicates": ma.fields.String(
+            load_default="include",
+            validate=validate.OneOf(DUPLICATES),
+            metadata={"description": "`include` syndicated copies (articles with a "
+                      "`duplicate_of`; they are counted in facets too), or `exclude` them: "
+                      "each story once, under its earliest stored article."},
+        ),
+        "fields": fields_param(field_names(ArticleSchema), ARTICLE_DEFAULT, "article"),
+    },
+)
+
+
+def _page_args() -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, field in ArticleInSchema._declared_fields.items():
+        if name in ("text", "html"):
+            continue
+        fields[name] = copy.deepcopy(field)
+        said = fields[name].metadata.get("description")
+        fields[name].metadata["description"] = (
+            "With a `text/html` body only (a JSON body carries its own fields)."
+            + (f" {said}" if said else "")
+        )
+    return fields
+
+
+ArticlePageArgsSchema = ma.Schema.from_dict(_page_args(), name="ArticlePageArgsSchema")
+ArticlePageArgsSchema.__doc__ = (
+    "Fields of a `text/html` body, as query parameters (a JSON body carries them itself)."
 )
 
 

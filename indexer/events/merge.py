@@ -63,10 +63,15 @@ def merge_event(
     merged_from: Iterable[str] = (),
     signature: dict[str, Any] | None = None,
 ) -> Event:
-    """The merged record of ``articles`` (at least one) under ``event_id``."""
+    """The merged record of ``articles`` (at least one) under ``event_id``.
+
+    Every member is listed in ``articles``; a syndicated copy of another member
+    (``duplicate_of``) adds nothing else: no source, no party count, no share of agreement.
+    """
     if not articles:
         raise ValueError("an event needs at least one article")
-    ordered = sorted(articles, key=lambda a: (a.indexed_at, a.id))
+    members = sorted(articles, key=lambda a: (a.indexed_at, a.id))
+    ordered = originals(members)
     venue, venue_share, main_venues = _primary_venue(ordered)
     date, date_share = _primary_date(ordered, venue)
     parties = _parties(ordered)
@@ -99,13 +104,20 @@ def merge_event(
         demands=_demands(ordered),
         related=related,
         conflicts=tuple(conflicts),
-        articles=tuple(a.id for a in ordered),
+        articles=tuple(a.id for a in members),
         sources=tuple(sorted({a.source for a in ordered if a.source})),
         first_seen=first_seen,
         last_updated=last_updated,
         merged_from=tuple(sorted(set(merged_from))),
         signature=signature,
     )
+
+
+def originals(members: Sequence[Article]) -> list[Article]:
+    """The members that are not copies of another member (all of them if that left none)."""
+    ids = {a.id for a in members}
+    kept = [a for a in members if a.duplicate_of is None or a.duplicate_of not in ids]
+    return kept or list(members)
 
 
 def _span(article: Article, mention: Mention) -> SourceSpan:

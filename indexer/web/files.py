@@ -28,16 +28,16 @@ def _read(path: Path, limit: int) -> bytes:
         return maybe_inflate(read_capped(handle, limit), limit)
 
 
-def read_page_file(path: Path) -> SourceRecord:
+def read_page_file(path: Path, *, keep_html: bool = False) -> SourceRecord:
     """One HTML file (maybe gzipped) as a record; its URL is the page's canonical one, if any."""
     try:
         page = extract_page(_read(path, MAX_PAGE_BYTES))
     except (OSError, IndexerError) as exc:
         return SourceRecord(str(path), {}, _reason(exc))
-    return SourceRecord(str(path), page_data(page))
+    return SourceRecord(str(path), page_data(page, keep_html=keep_html), trusted=True)
 
 
-def read_archive_file(path: Path) -> Iterator[SourceRecord]:
+def read_archive_file(path: Path, *, keep_html: bool = False) -> Iterator[SourceRecord]:
     """Each HTML response record of a WARC file; unusable records are reported, not skipped."""
     try:
         with path.open("rb") as handle:
@@ -51,7 +51,7 @@ def read_archive_file(path: Path) -> Iterator[SourceRecord]:
                 except IndexerError as exc:
                     yield SourceRecord(origin, {}, _reason(exc))
                     continue
-                yield SourceRecord(origin, page_data(page))
+                yield SourceRecord(origin, page_data(page, keep_html=keep_html), trusted=True)
     except (OSError, IndexerError) as exc:
         yield SourceRecord(str(path), {}, _reason(exc))
 
@@ -89,7 +89,7 @@ def item_record(origin: str, item: FeedItem, feed: Feed, feed_url: str | None,
     if item.has_full_text or not item.link:
         if not item.text.strip():
             return SourceRecord(origin, {}, "the feed item has neither text nor a link")
-        return SourceRecord(origin, feed_item_data(item, feed, feed_url))
+        return SourceRecord(origin, feed_item_data(item, feed, feed_url), trusted=True)
     if fetcher is None:
         return SourceRecord(origin, {}, f"not fetched: {item.link}")
     try:
@@ -105,7 +105,7 @@ def item_record(origin: str, item: FeedItem, feed: Feed, feed_url: str | None,
     _fill_from_item(data, item, feed, feed_url)
     data[PAGE_KEY]["etag"] = response.etag
     data[PAGE_KEY]["last_modified"] = response.last_modified
-    return SourceRecord(origin, data)
+    return SourceRecord(origin, data, trusted=True)
 
 
 def _fill_from_item(data: dict[str, Any], item: FeedItem, feed: Feed, feed_url: str | None

@@ -147,7 +147,7 @@ def store_sink(indexer: Indexer) -> Sink:
     from indexer.intake import ingest_record
 
     def ingest(record: SourceRecord) -> tuple[str, str]:
-        outcome = ingest_record(indexer, record.data)
+        outcome = ingest_record(indexer, record.data, trusted=record.trusted)
         if outcome.id is not None:
             return outcome.status, outcome.id
         return outcome.status, json.dumps(outcome.errors)

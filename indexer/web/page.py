@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import trafilatura
@@ -33,6 +33,8 @@ class Page:
     url: str | None
     sha256: str
     size: int
+    #: The page as decoded text (kept in the record only when asked to).
+    html: str = field(default="", repr=False, compare=False)
 
     @property
     def title(self) -> Sourced[str] | None:
@@ -105,4 +107,4 @@ def extract_page(
         if detected is not None:
             meta = replace(meta, language=Sourced(detected, "text"))
     return Page(text=body, meta=meta, url=url, sha256=hashlib.sha256(raw).hexdigest(),
-                size=len(raw))
+                size=len(raw), html=text)

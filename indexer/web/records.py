@@ -19,11 +19,13 @@ ARTICLE_FIELDS = ("title", "url", "source", "published_at", "language")
 __all__ = ["ARTICLE_FIELDS", "PAGE_KEY", "feed_item_data", "page_data"]
 
 
-def page_data(page: Page, given: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+def page_data(page: Page, given: Mapping[str, str | None] | None = None, *,
+              keep_html: bool = False) -> dict[str, Any]:
     """Article fields from a page; a field in ``given`` (from the client) wins over the page's.
 
     ``url`` is the address the page was read from, else its canonical URL; ``source`` is the
     site name. ``page.sources`` names where each field came from, ``client`` for given ones.
+    ``keep_html`` keeps the page itself under ``page.html``.
     """
     m = page.meta
     found = {
@@ -49,6 +51,8 @@ def page_data(page: Page, given: Mapping[str, str | None] | None = None) -> dict
             data[name] = client_value
             sources[name] = "client"
     provenance["sources"] = {**provenance["sources"], **sources}
+    if keep_html:
+        provenance["html"] = page.html
     data[PAGE_KEY] = provenance
     return data
 

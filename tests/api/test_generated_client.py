@@ -27,6 +27,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Any:
     out = tmp_path_factory.mktemp("sdk")
     subprocess.run(
         [generator, "generate", "--path", str(ROOT / "openapi.yaml"), "--meta", "none",
+         "--config", str(Path(__file__).with_name("openapi-python-client.yaml")),
          "--output-path", str(out / "storyrecords_client")],
         check=True,
         capture_output=True,
@@ -62,8 +63,15 @@ def test_generated_client_gets_typed_search_results(
     page = search.sync(client=client, party=["org:nato"], size=5)
     assert isinstance(page, models.ArticleSearchResult)
     assert page.total == 1
-    assert isinstance(page.hits[0], models.Article)
+    assert isinstance(page.hits[0], models.ArticleHit), "hits are partial records"
     assert page.hits[0].title == "Berlin meeting"
+    assert isinstance(page.hits[0].text, generated.types.Unset), "lean by default"
+    item = models.SearchArticlesFieldsItem
+    full = search.sync(client=client, party=["org:nato"],
+                       fields=[item("id"), item("text"), item("parties")])
+    assert isinstance(full, models.ArticleSearchResult)
+    assert full.hits[0].text.startswith("NATO officials") and full.hits[0].parties
+    assert isinstance(full.hits[0].title, generated.types.Unset)
     assert [(b.value, b.count) for b in page.facets.source] == [("wire-b", 1)]
 
     problem = search.sync(client=client, size=1000)

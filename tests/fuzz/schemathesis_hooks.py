@@ -1,4 +1,4 @@
-"""Teaches schemathesis to send NDJSON bodies for the bulk endpoint."""
+"""Teaches schemathesis to send NDJSON bodies for the bulk endpoint and pages as text/html."""
 
 from __future__ import annotations
 
@@ -14,3 +14,13 @@ def ndjson(_ctx: Any, value: Any) -> bytes:
     if isinstance(value, str):
         return value.encode("utf-8", "surrogatepass")
     return (json.dumps(value) + "\n").encode()
+
+
+@schemathesis.serializer("text/html")
+def html(_ctx: Any, value: Any) -> bytes:
+    """A web page for POST /v1/articles: bytes as they are, text as UTF-8."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    return json.dumps(value).encode()

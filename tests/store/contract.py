@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -206,6 +207,7 @@ def _with_cursor(query: SearchQuery, cursor: Cursor) -> SearchQuery:
         size=query.size,
         facet_size=query.facet_size,
         cursor=cursor,
+        duplicates=query.duplicates,
     )
 
 
@@ -545,6 +547,29 @@ class StoreContract:
         assert counts(page, "party") == [("rus", 2), ("nato", 1), ("ukr", 1), ("usa", 1)]
         assert counts(page, "venue") == [("brussels", 1), ("geneva", 1)]
         assert counts(page, "source") == [("Reuters", 1)]
+
+    def test_copies_are_found_unless_excluded(
+        self, store: Store, articles: dict[str, Article]
+    ) -> None:
+        before = search(store)
+        copy = replace(articles["a2"], id="copy-1", content_hash="h-copy", source="Reprints",
+                       duplicate_of="a2")
+        assert store.put_article(copy) is PutResult.CREATED
+        assert store.get_article("copy-1").duplicate_of == "a2"
+        assert "copy-1" in ids(search(store))
+        assert "copy-1" in ids(search(store, duplicates="include"))
+        once = search(store, duplicates="exclude")
+        assert sorted(ids(once)) == sorted(articles) and once.total == len(articles)
+        for facet in FACETS:  # a copy adds nothing to any count
+            assert counts(once, facet) == counts(before, facet)
+        texts = search(store, q=copy.title, duplicates="exclude", filters={"party": ("usa",)})
+        assert "copy-1" not in ids(texts) and "a2" in ids(texts)
+        walked = walk(store, SearchQuery(size=2, duplicates="exclude", sort="oldest"))
+        assert sorted(i for page in walked for i in ids(page)) == sorted(articles)
+        with pytest.raises(InvalidQuery):  # a cursor of one is not a cursor of the other
+            store.search_articles(_with_cursor(
+                SearchQuery(size=2, sort="oldest"),
+                decode_cursor(walked[0].next_cursor or "")))
 
     # -- dates ------------------------------------------------------------------------------
 

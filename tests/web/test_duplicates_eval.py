@@ -26,3 +26,13 @@ def test_copies_are_made_the_same_way_every_run() -> None:
             for _ in range(2)]
     assert made[0] == made[1]
     assert made[0]["re-headlined"].startswith("Other headline")
+
+
+def test_copies_are_found_through_the_store_as_ingest_finds_them() -> None:
+    from indexer.evaluation import duplicates_store
+
+    folder = require_shared(duplicates.DEFAULT_DIR / "docs", "ECB+ documents").parent
+    result = duplicates_store.run(folder, limit=40)
+    assert result["documents"] >= 30 and result["copies"] == 4 * result["documents"]
+    assert result["precision"] >= 0.9 and result["recall"] >= 0.9
+    assert "recall by kind" in duplicates_store.format_report(result)
