@@ -88,7 +88,7 @@ class ElasticsearchStore(Store):
 
         self._lease = LeaseLock(self._client, self.locks_alias, run_locks)
         self._rebuild_lease = LeaseLock(
-            self._client, self.locks_alias, run_locks, name="rebuild", lease_s=10.0, wait_s=15.0
+            self._client, self.locks_alias, run_locks, name="rebuild", lease_s=6.0, wait_s=8.0
         )
         self._base: dict[str, list[str]] = {}  # for a rebuild: the live indices it began from
         #: 0.0 while requests are answered; after a timeout, the monotonic time before which
@@ -196,9 +196,12 @@ class ElasticsearchStore(Store):
             else:
                 physical = mapping.index_name(self.prefix, collection)
                 try:
+                    # Answers once the primary shard is active (wait_for_active_shards=1).
                     self._client.indices.create(
                         index=physical, aliases={alias: {}}, **mapping.index_body(collection)
                     )
+                    self._ready.add(collection)
+                    return
                 except BadRequestError as exc:
                     if exc.error != "resource_already_exists_exception":
                         raise
