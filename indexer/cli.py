@@ -26,7 +26,6 @@ from indexer.settings import StoreSettings
 from indexer.sources import SourceRecord, read_sources
 
 if TYPE_CHECKING:  # heavy imports stay out of `storyrecords --help`
-    from indexer.ingest import Indexer
     from indexer.store.base import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -152,6 +151,8 @@ def open_configured_store(settings: StoreSettings) -> Store:
 @click.option("--store-html/--no-store-html", envvar="STORYRECORDS_STORE_HTML", default=False,
               help="Keep each page's HTML in its record (page.html) [env STORYRECORDS_STORE_HTML]; "
               "by default only its SHA-256.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Extraction processes (default: one per core, at most 4).")
 @click.pass_context
 def index(
     ctx: click.Context,
@@ -161,6 +162,7 @@ def index(
     progress: bool | None,
     report_file: TextIO | None,
     store_html: bool,
+    jobs: int | None,
 ) -> None:
     """Index article files, or directories of them.
 
@@ -176,7 +178,7 @@ def index(
     """
     defaults = {"source": source, "published_at": published_at}
     records = list(read_sources(paths, defaults, keep_html=store_html))
-    counts = index_records(settings_of(ctx), records, progress, report_file)
+    counts = index_records(settings_of(ctx), records, progress, report_file, jobs)
     sys.exit(1 if counts["rejected"] or counts["conflict"] else 0)
 
 
@@ -365,12 +367,14 @@ def index_records(
     records: list[SourceRecord],
     progress: bool | None,
     report: TextIO | None = None,
+    jobs: int | None = None,
 ) -> Counter[str]:
     """Validate and ingest each record; report per outcome and never hide a rejection.
 
     ``report`` gets one NDJSON line per record (``line``, ``origin``, ``id``, ``status``,
     ``errors``), written as each is decided, so even a killed run says what it acknowledged.
     Records never attempted because the store went away are reported as ``unavailable``.
+    Extraction runs in ``jobs`` processes (default: one per core, at most 4).
     """
     from tqdm import tqdm
 
@@ -381,24 +385,32 @@ def index_records(
     extract, version = ingest.default_extractor()
     indexer = Indexer(store, extract, version)
     show = progress if progress is not None else sys.stderr.isatty()
-    for number, record in enumerate(
-        tqdm(records, desc="indexing", unit="article", disable=not show), start=1
-    ):
-        outcome = _ingest_one(indexer, record)
+    bar = tqdm(total=len(records), desc="indexing", unit="article", disable=not show)
+
+    def heard(number: int, record: SourceRecord, outcome: Outcome) -> bool:
+        bar.update(1)
         _report(report, number, record, outcome)
         counts[outcome.status] += 1
         if outcome.status in ("created", "unchanged"):
-            continue
+            return True
         click.echo(f"{outcome.status}: {record.origin}: {json.dumps(outcome.errors)}", err=True)
-        if outcome.status == "unavailable":
-            for later, rest in enumerate(records[number:], start=number + 1):
-                _report(report, later, rest, Outcome(
-                    "unavailable", errors={"_store": ["not attempted: the store went away"]}
-                ))
-            click.echo("stopping: the store is unreachable; nothing after this was indexed",
-                       err=True)
-            _summary(counts)
-            sys.exit(3)
+        if outcome.status != "unavailable":
+            return True
+        for later, rest in enumerate(records[number:], start=number + 1):
+            _report(report, later, rest, Outcome(
+                "unavailable", errors={"_store": ["not attempted: the store went away"]}
+            ))
+        return False
+
+    from indexer.batch import default_processes, index_all
+
+    index_all(indexer, records, processes=jobs or default_processes(), on_outcome=heard)
+    bar.close()
+    if counts["unavailable"]:
+        click.echo("stopping: the store is unreachable; nothing after this was indexed",
+                   err=True)
+        _summary(counts)
+        sys.exit(3)
     store.close()
     _summary(counts)
     return counts
@@ -411,15 +423,6 @@ def _report(report: TextIO | None, number: int, record: SourceRecord, outcome: O
             "status": outcome.status, "errors": outcome.errors}
     report.write(json.dumps(line, ensure_ascii=False) + "\n")
     report.flush()
-
-
-def _ingest_one(indexer: Indexer, record: SourceRecord) -> Outcome:
-    """One record's outcome instead of an exception."""
-    from indexer.intake import ingest_record
-
-    if record.error is not None:
-        return Outcome("rejected", errors={"_file": [record.error]})
-    return ingest_record(indexer, record.data, trusted=record.trusted)
 
 
 def _summary(counts: Counter[str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from indexer import ids
@@ -143,8 +143,26 @@ class Indexer:
         self._extract = language_aware(extract)
         self.extractor_version = extractor_version
 
-    def ingest(self, item: ArticleInput) -> IngestResult:
-        """Store the article once; a repeat returns the stored record, a clash raises Conflict."""
+    @property
+    def extractor(self) -> Extractor:
+        """The extractor as this indexer runs it (English-only steps skipped for others)."""
+        return self._extract
+
+    def stored(self, items: Sequence[ArticleInput]) -> set[str]:
+        """The ids among ``items`` that are stored already (repeats, or clashes): nothing to
+        extract for them. Read in batches, not one request per item."""
+        ids = [article_id_for(item) for item in items]
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            found.update(a.id for a in self.store.get_articles(ids[start : start + 500]))
+        return found
+
+    def ingest(self, item: ArticleInput, extraction: Extraction | None = None) -> IngestResult:
+        """Store the article once; a repeat returns the stored record, a clash raises Conflict.
+
+        ``extraction`` is the item's extraction when it was done elsewhere already (a pool of
+        extraction processes); otherwise it is done here.
+        """
         article_id = article_id_for(item)
         try:
             existing = self.store.get_article(article_id)
@@ -159,7 +177,8 @@ class Indexer:
                 f"article {article_id} already exists with different content or metadata; "
                 "delete it first or post without an id"
             )
-        extraction = self._extract(item)
+        if extraction is None:
+            extraction = self._extract(item)
         if not extraction.text.strip():
             raise Unprocessable(
                 "Nothing article-like was left after cleaning: the text is only page furniture "

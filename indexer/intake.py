@@ -20,7 +20,7 @@ from marshmallow import validate
 from indexer.errors import Conflict, StoreUnavailable, Unprocessable
 from indexer.ids import ID_PATTERN, is_valid_id
 from indexer.ingest import Indexer
-from indexer.models import ArticleInput, PageInfo
+from indexer.models import ArticleInput, Extraction, PageInfo
 from indexer.timefmt import normalise_published
 from indexer.web.limits import MAX_PAGE_BYTES
 
@@ -291,15 +291,29 @@ def ingest_record(indexer: Indexer, data: Any, *, trusted: bool = False) -> Outc
 
     ``trusted``: ``data`` was made by this process from a page (it may carry ``page``).
     """
+    item = validate_record(data, trusted=trusted)
+    if isinstance(item, Outcome):
+        return item
+    return ingest_item(indexer, item)
+
+
+def validate_record(data: Any, *, trusted: bool = False) -> ArticleInput | Outcome:
+    """The article ``data`` describes, or the rejection saying why it is not one."""
     try:
-        item = load_input(data, trusted=trusted)
+        return load_input(data, trusted=trusted)
     except ma.ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_record": exc.messages}
         return Outcome("rejected", errors=messages)
     except Unprocessable as exc:
         return Outcome("rejected", errors={exc.field: [str(exc)]})
+
+
+def ingest_item(
+    indexer: Indexer, item: ArticleInput, extraction: Extraction | None = None
+) -> Outcome:
+    """Ingest a validated article (its extraction given when done elsewhere), as an outcome."""
     try:
-        result = indexer.ingest(item)
+        result = indexer.ingest(item, extraction)
     except Unprocessable as exc:
         return Outcome("rejected", errors={exc.field: [str(exc)]})
     except Conflict as exc:

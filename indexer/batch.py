@@ -1,0 +1,104 @@
+"""Index many records: extraction in a pool of processes, store writes in order in this one.
+
+Extraction is nearly all of an article's cost and needs no store, so worker processes do
+it side by side (each forked after the model is loaded, so they share its memory) while
+this process validates, writes and assigns in the records' own order: the outcome of every
+record is what indexing them one by one would have given, only sooner. A record already
+stored is not extracted again (a re-run after a failure only does the rest).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from indexer.errors import Unprocessable
+from indexer.ingest import Extractor, Indexer, article_id_for
+from indexer.intake import Outcome, ingest_item, validate_record
+from indexer.models import ArticleInput, Extraction
+from indexer.sources import SourceRecord
+
+#: Records handed to a worker at a time: enough to keep it busy, few enough to stay in order.
+CHUNK = 4
+
+_extract: Extractor | None = None  # the extractor of a worker process (set before forking)
+
+
+def default_processes() -> int:
+    """One extraction process per core, leaving the store to this one (at most 4)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _work(item: ArticleInput | None) -> Extraction | tuple[str, str] | None:
+    """In a worker: extract one item; a failure travels back as (message, field)."""
+    if item is None or _extract is None:
+        return None
+    try:
+        return _extract(item)
+    except Unprocessable as exc:
+        return (str(exc), exc.field)
+
+
+def _extractions(
+    items: Sequence[ArticleInput | None], extract: Extractor, processes: int
+) -> Iterator[Extraction | tuple[str, str] | None]:
+    """The extraction of each item (None for None), in order."""
+    global _extract
+    if processes <= 1:
+        _extract = extract
+        for item in items:
+            yield _work(item)
+        return
+    _extract = extract  # inherited by the forked workers
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes) as pool:
+        yield from pool.imap(_work, items, chunksize=CHUNK)
+
+
+def index_all(
+    indexer: Indexer,
+    records: Sequence[SourceRecord],
+    *,
+    processes: int,
+    on_outcome: Callable[[int, SourceRecord, Outcome], bool],
+) -> None:
+    """Validate, extract (in ``processes`` workers) and ingest every record, in order.
+
+    ``on_outcome(number, record, outcome)`` hears each record's outcome as it is decided
+    and returns False to stop (the store went away).
+    """
+    prepared: list[ArticleInput | Outcome] = []
+    for record in records:
+        if record.error is not None:
+            prepared.append(Outcome("rejected", errors={"_file": [record.error]}))
+        else:
+            prepared.append(validate_record(record.data, trusted=record.trusted))
+    valid = [item for item in prepared if isinstance(item, ArticleInput)]
+    stored = indexer.stored(valid)
+    to_extract = [
+        item if isinstance(item, ArticleInput) and article_id_for(item) not in stored else None
+        for item in prepared
+    ]
+    if processes > 1 and any(to_extract):
+        # Load the model here, once: the forked workers share its memory.
+        indexer.extractor(ArticleInput(text="Warm-up: talks in Geneva on Monday."))
+    results = _extractions(to_extract, indexer.extractor, processes)
+    for number, (record, item, result) in enumerate(
+        zip(records, prepared, results, strict=True), start=1
+    ):
+        outcome = _outcome(indexer, item, result)
+        if not on_outcome(number, record, outcome):
+            return
+
+
+def _outcome(
+    indexer: Indexer, item: ArticleInput | Outcome, result: Any
+) -> Outcome:
+    if isinstance(item, Outcome):
+        return item
+    if isinstance(result, tuple):
+        message, field = result
+        return Outcome("rejected", errors={field: [message]})
+    return ingest_item(indexer, item, result)
