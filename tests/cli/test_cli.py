@@ -113,3 +113,23 @@ def test_every_option_reads_the_environment(tmp_path: Path) -> None:
     store.close()
     assert sources == {"from-env", "x"}  # b.json names its own source
     assert dates == {"2022-01-11"}
+
+
+def test_store_options_work_after_the_subcommand_too(tmp_path: Path) -> None:
+    folder = _files(tmp_path)
+    (folder / "c.ndjson").unlink()
+    after = CliRunner().invoke(
+        cli.main, ["index", "--data-dir", str(tmp_path / "after"), "--no-progress", str(folder)]
+    )
+    assert after.exit_code == 0, after.output
+    assert (tmp_path / "after" / "storyrecords.sqlite3").exists()
+    # After the subcommand wins over before it.
+    both = CliRunner().invoke(cli.main, [
+        "--data-dir", str(tmp_path / "before"), "check", "--data-dir", str(tmp_path / "after"),
+    ])
+    assert both.exit_code == 0, both.output
+    assert "checked 2 articles" in both.output
+    assert not (tmp_path / "before").exists()
+    for command in (["serve"], ["index"], ["demo"], ["reindex"], ["check"], ["keys", "create"]):
+        shown = CliRunner().invoke(cli.main, [*command, "--help"])
+        assert "--data-dir" in shown.output and "--elasticsearch-url" in shown.output, command
