@@ -9,12 +9,25 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api import contract, docs, errors, headers, health, ratelimit, request_ids, services
+from api import (
+    compression,
+    contract,
+    docs,
+    errors,
+    headers,
+    health,
+    ratelimit,
+    request_ids,
+    services,
+)
 from api.articles.resources import blp as articles_blp
 from api.articles.schemas import ArticleIdConverter, article_id_param
+from api.compression import MIN_SIZE
 from api.config import Settings
 from api.errors import PROBLEM_JSON, ProblemSchema
 from api.events.resources import blp as events_blp
+from api.jobs.resources import blp as jobs_blp
+from api.jobs.schemas import JobIdConverter, job_id_param
 from api.limits import MAX_HEADERS, MAX_JSON_DEPTH, MAX_REQUEST_LINE, limit_url_length
 from api.search_args import MAX_CURSOR_CHARS, MAX_FILTER_VALUES, MAX_Q_BYTES
 from indexer import __version__
@@ -55,6 +68,19 @@ walked with the opaque `next_cursor`; a walk never shows articles indexed after 
 
 **Events** keep their id as articles join; an event merged into another answers **301** with
 `Location` naming the survivor.
+
+**Payloads**: search hits are lean by default (no article `text`, no mention lists); the
+`fields` parameter names the top-level fields a hit carries (comma-separated; `id` always;
+an unknown name is a **422**). Successful answers of at least {MIN_SIZE} bytes are
+gzip-compressed when `Accept-Encoding` allows it (`Vary: Accept-Encoding`); problems and
+streamed files are sent as they are. `GET /v1/articles/{{id}}` and `GET /v1/events/{{id}}`
+carry a strong `ETag` (`:gzip` appended on a compressed answer), and `If-None-Match` with it
+answers **304** while the record is unchanged.
+
+**Bulk jobs**: a bulk body of more lines than the synchronous cap, or one sent with
+`Prefer: respond-async`, is stored durably and answered **202** with a job at
+`/v1/jobs/{{id}}`; workers in the background ingest it, resumably, with progress and per-line
+results to read (see `bulkCreateArticles`).
 """
 
 #: Headers each shared error response documents, beyond X-Request-Id.
@@ -128,17 +154,23 @@ def create_app(
             "servers": [{"url": "http://127.0.0.1:8080", "description": "local"}],
         },
     )
-    services.init_app(app, settings, store=store, extractor=extractor)
+    found = services.init_app(app, settings, store=store, extractor=extractor)
+    # The bulk-job thread starts with the first request, never at import or app creation.
+    app.before_request(lambda: found.job_worker().start())
     request_ids.init_app(app)
     headers.init_app(app, settings)
     app.before_request(limit_url_length)
     ratelimit.init_app(app, settings)
     app.url_map.converters["article_id"] = ArticleIdConverter
+    app.url_map.converters["job_id"] = JobIdConverter
     api = ProblemApi(app, spec_kwargs={"extra_plugins": [contract.ContractPlugin()]})
     api.register_converter(ArticleIdConverter, article_id_param)
+    api.register_converter(JobIdConverter, job_id_param)
     api.register_blueprint(articles_blp)
     api.register_blueprint(events_blp)
+    api.register_blueprint(jobs_blp)
     api.register_blueprint(health.blp)
     app.register_blueprint(docs.bp)
     errors.init_app(app)
+    compression.init_app(app)  # last: it must see every answer before other hooks add to it
     return app

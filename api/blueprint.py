@@ -48,25 +48,27 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
 
     ARGUMENTS_PARSER = StrictParser(unknown=None)
 
-    def requires(self, scope: str) -> Callable[[F], F]:
+    def requires(self, scope: str, *, key_required: bool = False) -> Callable[[F], F]:
         """Check the caller's key before anything else runs, and say so in the contract.
 
-        ``read`` lets anonymous callers through unless ``STORYRECORDS_REQUIRE_READ_KEY`` is on;
-        a key that is sent is checked either way. Put it above the other decorators.
+        ``read`` lets anonymous callers through unless ``STORYRECORDS_REQUIRE_READ_KEY`` is on
+        (or ``key_required``: a key is needed whatever that setting says); a key that is sent
+        is checked either way. Put it above the other decorators.
         """
 
         def decorate(view: F) -> F:
             @functools.wraps(view)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
                 found = services()
-                open_read = not found.settings.require_read_key
+                open_read = not (found.settings.require_read_key or key_required)
                 refused = authorize(found.keys(), scope, open_read=open_read)
                 return refused if refused is not None else view(*args, **kwargs)
 
             wrapped: F = self.alt_response(401, response="UNAUTHORIZED")(wrapper)
             if scope != "read":  # every key can read, so only writes can lack the scope
                 wrapped = self.alt_response(403, response="FORBIDDEN")(wrapped)
-            security = READ_SECURITY if scope == "read" else WRITE_SECURITY
+            open_read = scope == "read" and not key_required
+            security = READ_SECURITY if open_read else WRITE_SECURITY
             doc: F = self.doc(security=security)(wrapped)
             return doc
 

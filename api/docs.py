@@ -24,6 +24,9 @@ DOCS_POLICY = (
 class _SpecDumper(yaml.SafeDumper):
     """Writes multi-line strings as literal blocks so descriptions stay readable in the file."""
 
+    def ignore_aliases(self, data: object) -> bool:
+        return True  # a value shared by two operations is written out twice, never as &id001
+
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value else None

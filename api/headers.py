@@ -19,7 +19,7 @@ from api.request_ids import HEADER as REQUEST_ID
 
 #: JSON and YAML answers run nothing and embed nothing; the docs page sets its own policy.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
-EXPOSED = ("Location", "Retry-After", *RATE_HEADERS, REQUEST_ID)
+EXPOSED = ("Location", "Retry-After", "ETag", "Preference-Applied", *RATE_HEADERS, REQUEST_ID)
 
 
 def trusted_hosts(settings: Settings) -> list[str] | None:
@@ -36,7 +36,7 @@ def init_app(app: Flask, settings: Settings) -> None:
             app,
             origins=list(settings.cors_origins),
             methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", REQUEST_ID],
+            allow_headers=["Authorization", "Content-Type", "If-None-Match", "Prefer", REQUEST_ID],
             expose_headers=list(EXPOSED),
             supports_credentials=False,
             max_age=600,

@@ -8,18 +8,25 @@ within them fits. Bodies are read here, within their limit, whatever their frami
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.errors import problem, too_large
+from indexer.bulk import DEPTH_MESSAGE, MAX_JSON_DEPTH, too_deep
+
+__all__ = [
+    "DEPTH_MESSAGE",
+    "MAX_HEADERS",
+    "MAX_JSON_DEPTH",
+    "MAX_REQUEST_LINE",
+    "limit_url_length",
+    "read_body",
+    "too_deep",
+]
 
 #: gunicorn's ceiling for the request line and for each header line.
 MAX_REQUEST_LINE = 8190
 MAX_HEADERS = 64
-#: JSON nesting allowed in a body or bulk line (articles are flat: one level).
-MAX_JSON_DEPTH = 32
 
 
 def limit_url_length() -> Response | None:
@@ -44,23 +51,3 @@ def read_body(limit: int) -> Response | None:
     if over:
         return too_large(f"The body is larger than {limit} bytes; nothing was stored.")
     return None
-
-
-def too_deep(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether arrays and objects nest more than ``limit`` levels (checked without recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
-
-
-DEPTH_MESSAGE = f"JSON nested more than {MAX_JSON_DEPTH} levels deep is not accepted."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
@@ -22,6 +23,8 @@ from api.config import LOCAL_HOSTS, Settings
 from api.errors import PROBLEM_JSON, problem_body
 from api.limits import MAX_HEADERS, MAX_REQUEST_LINE
 from api.request_ids import new_id
+from api.services import Services
+from indexer.ingest import EXTRACTOR_VARIABLE
 
 log = logging.getLogger("gunicorn.error")
 
@@ -80,8 +83,17 @@ def run(settings: Settings, *, host: str, port: int, workers: int, threads: int)
             "%d times STORYRECORDS_RATE_LIMIT; set STORYRECORDS_RATE_LIMIT_STORAGE=redis://...",
             workers, workers,
         )
-    default_pipeline().extract("Warm-up: talks in Geneva on Monday.")
+    if os.environ.get(EXTRACTOR_VARIABLE, "").strip().lower() != "none":
+        default_pipeline().extract("Warm-up: talks in Geneva on Monday.")
     app = create_app(serving_settings(settings, host))
+    found: Services = app.extensions["storyrecords"]
+
+    def start_jobs(_worker: Any) -> None:  # in each worker, after the fork
+        found.job_worker().start()
+
+    def stop_jobs(_server: Any, _worker: Any) -> None:  # hand the job in progress back
+        found.job_worker().stop()
+
     gunicorn.util.write_error = _write_problem
     gunicorn.http.wsgi.SERVER = "storyrecords"  # no software name or version in Server
     _Server(
@@ -99,5 +111,9 @@ def run(settings: Settings, *, host: str, port: int, workers: int, threads: int)
             "limit_request_line": MAX_REQUEST_LINE,
             "limit_request_fields": MAX_HEADERS,
             "limit_request_field_size": MAX_REQUEST_LINE,
+            # The bulk-job thread of each worker (api.jobs.worker): started when the worker
+            # boots, so a job whose worker was killed is resumed by its replacement too.
+            "post_worker_init": start_jobs,
+            "worker_exit": stop_jobs,
         },
     ).run()

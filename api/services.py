@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from api.auth import KeyCache
 from api.config import Settings
 from api.cursors import cursor_key, load_secret
+from api.jobs.worker import JobWorker
 from indexer import ingest
 from indexer.ingest import Extractor, Indexer
 from indexer.store.base import Store
@@ -28,6 +29,7 @@ class Services:
     _indexer: Indexer | None = None
     _keys: KeyCache | None = None
     _cursor_key: bytes | None = None
+    _job_worker: JobWorker | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def store(self) -> Store:
@@ -58,6 +60,20 @@ class Services:
                 secret = load_secret(self.settings.secret_key, self.settings.data_dir)
                 self._cursor_key = cursor_key(secret)
             return self._cursor_key
+
+    def job_worker(self) -> JobWorker:
+        """This process's bulk-job thread (made on first use; see :meth:`JobWorker.start`)."""
+        if self._job_worker is not None:  # every request asks: no lock once it exists
+            return self._job_worker
+        with self._lock:
+            if self._job_worker is None:
+                self._job_worker = JobWorker(
+                    lambda: self.store().jobs(),
+                    self.indexer,
+                    self.settings.jobs,
+                    enabled=self.settings.job_worker,
+                )
+            return self._job_worker
 
     def backend_name(self) -> str:
         return "elasticsearch" if self.settings.elasticsearch_url else "embedded"

@@ -8,6 +8,7 @@ from flask.views import MethodView
 
 from api.articles.schemas import ArticleSearchArgsSchema, ArticleSearchResultSchema
 from api.blueprint import Blueprint
+from api.compression import ETAG_HEADER, IF_NONE_MATCH, NOT_MODIFIED_DESCRIPTION, etag_of
 from api.events.schemas import (
     EventSchema,
     EventSearchArgsSchema,
@@ -43,7 +44,7 @@ class Events(MethodView):
         and cursor pagination. `date_from`/`date_to` filter on the event's own date.
         """
         query = search_query(args, facets=EVENT_FACETS)
-        return page_body(services().store().search_events(query), event_json)
+        return page_body(services().store().search_events(query), event_json, args["fields"])
 
 
 @blp.route("/<string:event_id>")
@@ -51,20 +52,24 @@ class EventById(MethodView):
     """One merged event."""
 
     @blp.requires("read")
-    @blp.doc(operationId="getEvent")
-    @blp.response(200, EventSchema)
+    @blp.doc(operationId="getEvent", parameters=[IF_NONE_MATCH])
+    @blp.response(200, EventSchema, headers={"ETag": ETAG_HEADER})
     @blp.alt_response(301, response="MOVED_PERMANENTLY")
+    @blp.alt_response(304, description=NOT_MODIFIED_DESCRIPTION, headers={"ETag": ETAG_HEADER})
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-    def get(self, event_id: str) -> dict[str, Any]:
+    def get(self, event_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Read a merged event.
 
         Every merged value lists the articles (and text spans) that state it; `conflicts`
         lists the facts the articles disagree on. An event merged into another answers 301
-        with `Location` pointing at the surviving event.
+        with `Location` pointing at the surviving event. The answer carries a strong `ETag`
+        (it changes whenever an article joins, leaves or changes); `If-None-Match` with it
+        answers 304 (no body) while the event is unchanged.
         """
         event, _ = services().store().get_event(event_id)
-        return event_json(event)
+        data = event_json(event)
+        return data, 200, {"ETag": etag_of(data)}
 
 
 @blp.route("/<string:event_id>/articles")
@@ -87,4 +92,4 @@ class EventArticles(MethodView):
         store = services().store()
         store.get_event(event_id)  # 404 or 301 before an empty list could mislead
         query = search_query(args, FACETS, event_id=event_id)
-        return page_body(store.search_articles(query), article_json)
+        return page_body(store.search_articles(query), article_json, args["fields"])

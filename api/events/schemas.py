@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from api.articles.schemas import PartyRefSchema
+from api.fields import EVENT_DEFAULT, field_names, fields_param, hit_schema
 from api.search_args import facets_schema, next_cursor_field, search_args_schema
 from indexer.store.query import EVENT_FACETS
 
@@ -111,11 +112,14 @@ EventFacetsSchema = facets_schema(
 )
 
 
+EventHitSchema = hit_schema(EventSchema, "EventHitSchema", EVENT_DEFAULT)
+
+
 class EventSearchResultSchema(ma.Schema):
     """A page of events with the total, facet counts and the next cursor."""
 
     total = ma.fields.Integer(required=True)
-    hits = ma.fields.List(ma.fields.Nested(EventSchema), required=True)
+    hits = ma.fields.List(ma.fields.Nested(EventHitSchema), required=True)
     facets = ma.fields.Nested(EventFacetsSchema, required=True)
     next_cursor = next_cursor_field()
 
@@ -124,4 +128,5 @@ EventSearchArgsSchema = search_args_schema(
     "EventSearchArgsSchema",
     EVENT_FACETS,
     "Query parameters of event search; dates filter on the event's own date.",
+    extra={"fields": fields_param(field_names(EventSchema), EVENT_DEFAULT, "event")},
 )

@@ -40,6 +40,10 @@ MAPPINGS: dict[str, Any] = {
     },
 }
 
+#: Said explicitly, though it is the default: a write is acknowledged once its translog is
+#: fsynced, which is what a 202 promises.
+JOB_SETTINGS: dict[str, Any] = {**SETTINGS, "translog": {"durability": "request"}}
+
 Errors = Callable[[str], AbstractContextManager[None]]
 
 
@@ -70,7 +74,8 @@ class ElasticsearchJobStore(JobStore):
 
     def _create_index(self) -> None:
         try:
-            self._client.indices.create(index=self.index, settings=SETTINGS, mappings=MAPPINGS)
+            self._client.indices.create(index=self.index, settings=JOB_SETTINGS,
+                                        mappings=MAPPINGS)
         except BadRequestError as exc:
             if exc.error != "resource_already_exists_exception":
                 raise

@@ -73,13 +73,18 @@ def test_a_chunked_article_over_the_limit_is_413(client: FlaskClient) -> None:
 def test_bulk_line_count_is_capped_before_anything_is_stored(
     tmp_path: Path, store: EmbeddedStore, write_key: str
 ) -> None:
-    settings = Settings(data_dir=tmp_path / "data", max_bulk_lines=5)
+    """Over the synchronous cap a batch becomes a job (202); over the job cap it is a 413."""
+    settings = Settings(data_dir=tmp_path / "data", max_bulk_lines=5, max_job_lines=8)
     client = create_app(settings, store=store, extractor=(fake_extract, "t")).test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {write_key}"
-    body = assert_problem(client.post("/v1/articles/bulk", data=_lines(6, 10),
+    body = assert_problem(client.post("/v1/articles/bulk", data=_lines(9, 10),
                                       content_type=NDJSON), 413)
-    assert "at most 5" in body["detail"]
-    assert store.count_articles() == 0
+    assert "at most 8" in body["detail"]
+    assert store.jobs().recent() == []
+    accepted = client.post("/v1/articles/bulk", data=_lines(6, 10), content_type=NDJSON)
+    assert accepted.status_code == 202 and accepted.headers["Location"].startswith("/v1/jobs/")
+    assert "Preference-Applied" not in accepted.headers
+    assert store.count_articles() == 0, "a job is worked in the background (off here)"
     assert client.post("/v1/articles/bulk", data=_lines(5, 10),
                        content_type=NDJSON).status_code == 200
 
@@ -107,7 +112,7 @@ def test_a_deep_bulk_line_is_rejected_and_the_others_are_stored(client: FlaskCli
 def test_an_unexpected_error_on_one_bulk_line_does_not_stop_the_rest(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import api.articles.resources as resources
+    import indexer.bulk as resources
 
     real = resources.ingest_record
 

@@ -144,7 +144,8 @@ def test_samples_posted_at_the_same_moment_make_one_event(server: str) -> None:
     event_ids = {r.json()["event_id"] for r in responses}
     assert len(event_ids) == 1, f"split into {event_ids}"
 
-    events = requests.get(f"{server}/v1/events", timeout=30).json()
+    wanted = "title,date,venue,articles,related,conflicts,parties"  # hits are lean otherwise
+    events = requests.get(f"{server}/v1/events", params={"fields": wanted}, timeout=30).json()
     assert events["total"] == 1
     (event,) = events["hits"]
     assert event["id"] in event_ids

@@ -19,8 +19,10 @@ from tests.conftest import in_ci
 from tests.store.consistency_contract import ConsistencyContract
 from tests.store.contract import StoreContract, StoreFactory
 from tests.store.events_contract import EventStoreContract
+from tests.store.jobs_contract import JobStoreContract
 from tests.store.keys_contract import KeyStoreContract
 from tests.store.rebuild_contract import RebuildContract
+from tests.store.stories_contract import StoryStoreContract
 
 URL_VARIABLE = "STORYRECORDS_TEST_ELASTICSEARCH_URL"
 
@@ -55,7 +57,8 @@ def es_client(es_url: str) -> Iterator[Elasticsearch]:
 
 
 class TestElasticsearchStore(
-    StoreContract, EventStoreContract, RebuildContract, KeyStoreContract, ConsistencyContract
+    StoreContract, EventStoreContract, RebuildContract, KeyStoreContract, ConsistencyContract,
+    JobStoreContract, StoryStoreContract,
 ):
     def corrupt_search_document(self, store: Store, article_id: str) -> None:
         """Change an indexed field behind the record's back, as a partial update would."""

@@ -12,12 +12,15 @@ from indexer.store.embedded import EmbeddedStore
 from tests.store.consistency_contract import ConsistencyContract
 from tests.store.contract import StoreContract, StoreFactory
 from tests.store.events_contract import EventStoreContract
+from tests.store.jobs_contract import JobStoreContract
 from tests.store.keys_contract import KeyStoreContract
 from tests.store.rebuild_contract import RebuildContract
+from tests.store.stories_contract import StoryStoreContract
 
 
 class TestEmbeddedStore(
-    StoreContract, EventStoreContract, RebuildContract, KeyStoreContract, ConsistencyContract
+    StoreContract, EventStoreContract, RebuildContract, KeyStoreContract, ConsistencyContract,
+    JobStoreContract, StoryStoreContract,
 ):
     def corrupt_search_document(self, store: Store, article_id: str) -> None:
         """Lose an article's facet rows, as a half-applied write would."""
