@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,22 @@ def _bodies() -> list[dict[str, Any]]:
     ]
 
 
+SEARCH_LAG_S = 10.0
+"""Search sees a write within the index's refresh interval (1 s on Elasticsearch, at once on
+SQLite); reads by id see it at once. A user searching right after posting waits at most this."""
+
+
+def eventually(fetch: Callable[[], dict[str, Any]], ready: Callable[[dict[str, Any]], bool]
+               ) -> dict[str, Any]:
+    """``fetch()`` once ``ready`` holds for it, polling until :data:`SEARCH_LAG_S`."""
+    deadline = time.monotonic() + SEARCH_LAG_S
+    while True:
+        found = fetch()
+        if ready(found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def _post_samples(base: str) -> list[dict[str, Any]]:
     records = []
     for body in _bodies():
@@ -145,7 +161,10 @@ def test_samples_posted_at_the_same_moment_make_one_event(server: str) -> None:
     assert len(event_ids) == 1, f"split into {event_ids}"
 
     wanted = "title,date,venue,articles,related,conflicts,parties"  # hits are lean otherwise
-    events = requests.get(f"{server}/v1/events", params={"fields": wanted}, timeout=30).json()
+    events = eventually(
+        lambda: requests.get(f"{server}/v1/events", params={"fields": wanted}, timeout=30).json(),
+        lambda found: found["total"] == 1 and len(found["hits"][0]["articles"]) == 2,
+    )
     assert events["total"] == 1
     (event,) = events["hits"]
     assert event["id"] in event_ids
@@ -169,7 +188,10 @@ def test_samples_posted_at_the_same_moment_make_one_event(server: str) -> None:
 
     same = requests.get(f"{server}/v1/events/{event['id']}", timeout=30).json()
     assert same["id"] == event["id"]
-    members = requests.get(f"{server}/v1/events/{event['id']}/articles", timeout=30).json()
+    members = eventually(
+        lambda: requests.get(f"{server}/v1/events/{event['id']}/articles", timeout=30).json(),
+        lambda found: found["total"] == 2,
+    )
     assert members["total"] == 2
     by_party = requests.get(
         f"{server}/v1/events", params={"party": "person:wendy-sherman"}, timeout=30
@@ -182,7 +204,10 @@ def test_samples_make_real_facets(server: str) -> None:
     for record in records:
         assert "More Stories" not in record["text"]
 
-    page = requests.get(f"{server}/v1/articles", timeout=30).json()
+    page = eventually(
+        lambda: requests.get(f"{server}/v1/articles", timeout=30).json(),
+        lambda found: found["total"] == 2,
+    )
     assert page["total"] == 2
     parties = {b["label"]: b["count"] for b in page["facets"]["party"]}
     venues = {b["label"]: b for b in page["facets"]["venue"]}

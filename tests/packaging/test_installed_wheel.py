@@ -72,10 +72,13 @@ def test_the_packages_come_from_the_new_environment(installed: Path, tmp_path: P
 
 
 @pytest.fixture(scope="module")
-def server(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def serving(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The installed server, and a write key made with the installed CLI."""
     cwd = tmp_path_factory.mktemp("serve")
     env = _clean_env(cwd)
     env["STORYRECORDS_DATA_DIR"] = str(cwd / "data")
+    key = _run(installed / "bin" / "storyrecords", "keys", "create", "--name", "wheel",
+               "--scope", "write", cwd=cwd, env=env).strip()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -96,14 +99,15 @@ def server(installed: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 time.sleep(0.2)
         else:
             pytest.fail("the installed server did not come up in 120 s")
-        yield base
+        yield base, key
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
 
 
-def test_probes_docs_and_contract_work_from_the_wheel(server: str) -> None:
+def test_probes_docs_and_contract_work_from_the_wheel(serving: tuple[str, str]) -> None:
+    server, _ = serving
     assert requests.get(f"{server}/healthz", timeout=10).status_code == 200
     ready = requests.get(f"{server}/readyz", timeout=10)
     assert ready.status_code == 200, ready.text
@@ -115,12 +119,14 @@ def test_probes_docs_and_contract_work_from_the_wheel(server: str) -> None:
     assert served.text == (ROOT / "openapi.yaml").read_text(encoding="utf-8")
 
 
-def test_a_sample_is_indexed_and_found(server: str) -> None:
+def test_a_sample_is_indexed_and_found(serving: tuple[str, str]) -> None:
+    server, key = serving
     samples = require_shared(SHARED / "samples", "the sample articles")
     text = (samples / "geneva-talks-short.txt").read_text(encoding="utf-8")
     created = requests.post(
         f"{server}/v1/articles",
         json={"text": text, "source": "wheel", "published_at": "2022-01-11"},
+        headers={"Authorization": f"Bearer {key}"},
         timeout=120,
     )
     assert created.status_code == 201, created.text
