@@ -25,12 +25,16 @@ from indexer.evaluation.event_clustering import (
     CANDIDATES,
     SEED,
     assign,
+    assign_stories,
     b_cubed,
+    build_events,
     extract_cached,
     prepare,
+    purity,
     scores,
     shuffled,
     store_assign,
+    story_of_documents,
 )
 from indexer.events import similarity
 from indexer.models import Article
@@ -79,9 +83,16 @@ def run(
     signed = time.perf_counter()
     order = shuffled(list(articles), SEED)
     gold = {name: gold_subtopic(name) for name in articles}
-    pred = assign(prepared, order)
+    pred = assign(prepared, order, articles=articles)
     assigned = time.perf_counter()
     result: dict[str, Any] = scores(pred, gold)
+    without_splits = assign(prepared, order)
+    result["without_splits"] = {**_brief(scores(without_splits, gold)),
+                                "b3": b_cubed(without_splits, gold)}
+    events = build_events(articles, pred, order, prepared)
+    doc_story = story_of_documents(events, assign_stories(events))
+    topics = {doc: sub.split("_")[0] for doc, sub in gold.items()}
+    result["stories"] = {"b3": b_cubed(doc_story, gold), **purity(doc_story, topics)}
     result["threshold"] = similarity.THRESHOLD
     result["topics"] = len({g.split("_")[0] for g in gold.values()})
     result["per_topic"] = _per_topic(pred, gold)
@@ -146,7 +157,16 @@ def format_report(result: dict[str, Any]) -> str:
         f"Predicted clusters: {result['predicted_clusters']} (gold {result['gold_clusters']}); "
         f"clusters mixing topics: {result['cross_topic_clusters']}.",
         f"Order: {result['order']}; candidates per article: top {result['candidates']} "
-        "events by retrieval-term overlap.",
+        "events by retrieval-term overlap; online splits applied "
+        f"(without them: B³ F1 {result['without_splits']['b3_f1']:.3f}, "
+        f"P {result['without_splits']['b3']['precision']:.3f}, "
+        f"R {result['without_splits']['b3']['recall']:.3f}).",
+        "",
+        f"Stories (events threaded by `indexer.events.stories`) against the gold subtopics "
+        f"(a seminal event with its follow-ups): B³ "
+        f"P {result['stories']['b3']['precision']:.3f} R {result['stories']['b3']['recall']:.3f} "
+        f"F1 **{result['stories']['b3']['f1']:.3f}**; {result['stories']['clusters']} stories, "
+        f"{result['stories']['mixed']} mixing topics.",
         "",
         "Through the store (the service's own path: embedded store, FTS5 candidate retrieval, "
         "matched events folded together, events read back from the store): "

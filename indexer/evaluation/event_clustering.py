@@ -9,6 +9,7 @@ then let :func:`choose` pick one or open a new event.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -26,7 +27,8 @@ from indexer.events.similarity import (
     retrieval_terms,
     signature,
 )
-from indexer.models import Article
+from indexer.events.splits import MIN_PART, split_members
+from indexer.models import Article, Event
 from indexer.pipeline import EXTRACTOR_VERSION, default_pipeline
 
 CANDIDATES = 20
@@ -98,10 +100,17 @@ def assign(
     order: Sequence[str],
     threshold: float | None = None,
     chooser: Callable[..., str | None] = choose,
+    articles: Mapping[str, Article] | None = None,
 ) -> dict[str, str]:
-    """Incremental assignment in ``order``: document id -> predicted event id."""
+    """Incremental assignment in ``order``: document id -> predicted event id.
+
+    With ``articles``, an event that an article has just joined is checked with
+    :func:`split_members` and cut as it says, as the store does online (the larger part
+    keeps the event's id).
+    """
     postings: dict[str, set[str]] = defaultdict(set)
     events: dict[str, Signature] = {}
+    members: dict[str, list[str]] = defaultdict(list)
     out: dict[str, str] = {}
     for doc_id in order:
         item = prepared[doc_id]
@@ -117,10 +126,98 @@ def assign(
             events[chosen] = item.signature
         else:
             events[chosen] = combine(events[chosen], item.signature)
+        members[chosen].append(doc_id)
         for term in item.terms:
             postings[term].add(chosen)
         out[doc_id] = chosen
+        if articles is not None and len(members[chosen]) >= 2 * MIN_PART:
+            parts = split_members([articles[d] for d in members[chosen]],
+                                  {d: prepared[d].signature for d in members[chosen]})
+            if parts:
+                _apply_split(chosen, parts, prepared, events, members, postings, out)
     return out
+
+
+def _apply_split(
+    event_id: str,
+    parts: Sequence[Sequence[str]],
+    prepared: Mapping[str, Prepared],
+    events: dict[str, Signature],
+    members: dict[str, list[str]],
+    postings: dict[str, set[str]],
+    out: dict[str, str],
+) -> None:
+    """Cut one simulated event into ``parts``: the first keeps the id, the others are new."""
+    for index, part in enumerate(parts):
+        part_id = event_id if index == 0 else f"e{len(events):05d}"
+        signature_ = prepared[part[0]].signature
+        for doc_id in part[1:]:
+            signature_ = combine(signature_, prepared[doc_id].signature)
+        events[part_id] = signature_
+        members[part_id] = list(part)
+        for doc_id in part:
+            out[doc_id] = part_id
+            for term in prepared[doc_id].terms:
+                postings[term].add(part_id)
+
+
+def build_events(
+    articles: Mapping[str, Article], pred: Mapping[str, str], order: Sequence[str],
+    prepared: Mapping[str, Prepared] | None = None,
+) -> list[Event]:
+    """The merged event records of a predicted clustering, in the order they were founded
+    (``first_seen`` is the arrival index, so timelines order as the store's would)."""
+    from indexer.events.merge import merge_event
+
+    position = {doc_id: i for i, doc_id in enumerate(order)}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for doc_id in order:
+        groups[pred[doc_id]].append(doc_id)
+    events = []
+    for event_id, docs in sorted(groups.items(), key=lambda kv: position[kv[1][0]]):
+        sigs = [prepared[d].signature if prepared else signature(articles[d]) for d in docs]
+        combined = sigs[0]
+        for other in sigs[1:]:
+            combined = combine(combined, other)
+        stamp = f"{position[docs[0]]:09d}"
+        members = [dataclasses.replace(articles[d], indexed_at=f"{position[d]:09d}")
+                   for d in docs]
+        events.append(merge_event(event_id, members, first_seen=stamp, last_updated=stamp,
+                                  signature=combined.to_dict()))
+    return events
+
+
+def assign_stories(events: Sequence[Event], threshold: float | None = None) -> dict[str, str]:
+    """Greedy story threading in founding order: event id -> story id (its first event)."""
+    from indexer.events.stories import StorySignature, add_event, choose_story
+
+    stories: dict[str, StorySignature] = {}
+    out: dict[str, str] = {}
+    for event in events:
+        story_id = choose_story(event, list(stories.items()), threshold)
+        if story_id is None:
+            story_id = event.id
+            stories[story_id] = StorySignature()
+        stories[story_id] = add_event(stories[story_id], event)
+        out[event.id] = story_id
+    return out
+
+
+def story_of_documents(events: Sequence[Event], stories: Mapping[str, str]) -> dict[str, str]:
+    """Document id -> story id, through each document's event."""
+    return {doc: stories[event.id] for event in events for doc in event.articles}
+
+
+def purity(pred: Mapping[str, Hashable], gold: Mapping[str, Hashable]) -> dict[str, float]:
+    """Share of documents in the majority gold class of their predicted cluster, and how
+    many predicted clusters mix gold classes."""
+    by_pred: dict[Hashable, Counter[Hashable]] = defaultdict(Counter)
+    for doc, cluster in pred.items():
+        by_pred[cluster][gold[doc]] += 1
+    kept = sum(c.most_common(1)[0][1] for c in by_pred.values())
+    return {"purity": round(kept / max(len(pred), 1), 4),
+            "mixed": sum(1 for c in by_pred.values() if len(c) > 1),
+            "clusters": len(by_pred)}
 
 
 def b_cubed(pred: Mapping[str, Hashable], gold: Mapping[str, Hashable]) -> dict[str, float]:
@@ -178,8 +275,6 @@ def store_assign(articles: Mapping[str, Article], order: Sequence[str]) -> dict[
     Candidates come from the store's full-text retrieval and matched events are folded
     together as in the service; the events are then read back from the store.
     """
-    import dataclasses
-
     from indexer.events.assign import assign_article
     from indexer.store.embedded import EmbeddedStore
     from indexer.timefmt import now_iso

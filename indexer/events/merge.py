@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from indexer.events import happening as facets
 from indexer.extract.reference import country_words
 from indexer.models import (
     Article,
@@ -392,10 +393,16 @@ def _title(
 
 
 def _type(articles: Sequence[Article], venue: Venue | None) -> str | None:
+    """What happened: the main venue's "what", else the main action most articles lead
+    with (the action class assignment compares, :func:`indexer.events.happening.kind`),
+    else the action words of the leads."""
     if venue is not None and venue.what:
         for word in _WORD.findall(venue.what.lower()):
             if word in _TYPE_BY_WORD:
                 return _TYPE_BY_WORD[word]
+    kinds = Counter(k for k in (facets.kind(a) for a in articles) if k)
+    if kinds:
+        return _top(kinds)
     votes: Counter[str] = Counter()
     for article in articles:
         lead = f"{article.title or ''} {article.text[:400]}".lower()

@@ -1,21 +1,27 @@
 """Which event does a new article belong to? Signatures, their similarity, and the choice.
 
-An event is matched on a small :class:`Signature`: rarity-weighted terms, the parties,
-venues and places its articles name, and when it happened. Text and names say *what*;
-dates say *which occurrence* — two earthquakes in one region, or two rounds of the same
-talks months apart, read alike but are kept apart by their dates and specific details.
-Everything here is pure so the store can retrieve candidates and persist signatures itself.
+An event is one happening: one action, on one day, at one place, by its actors. An article
+is matched on a small :class:`Signature`: rarity-weighted terms, the parties, venues, places
+and figures its articles name, and the facets of its happening that
+:mod:`indexer.events.happening` reads from the text — its own day (not the publication
+day), its main action, its main place and the people its lead names. Text and names say
+*what the story is about*; the facets say *which happening*: a running story's next meeting
+has the same actors and words, but another day, place and kind of action, and twin
+happenings (two earthquakes in one region, two arrests of one team's players) differ in
+their day, place, people or figures. Everything here is pure so the store can retrieve
+candidates and persist signatures itself.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from indexer.events import happening
 from indexer.events import terms as t
 from indexer.models import Article
 
@@ -30,16 +36,58 @@ LEAD_CHARS = 400
 LEAD_REPEAT = 2
 """The lead states the happening: its words count three times, the background below it once."""
 
-# Raw weights, tuned on ECB+ (grid over places, numbers, year penalty, name boost, threshold);
-# the score is divided by their sum so a perfect match on every signal scores 1.
+# Raw weights of what the texts share (tuned on ECB+); the score is divided by their sum (and
+# the same-day bonus) so that a perfect match scores 1.
 W_TEXT = 1.0
 W_PARTIES = 0.05
 W_PLACES = 0.10
 W_NUMBERS = 0.20
+
+# When (see date_adjustment). Both happening days known, from the texts:
 SAME_DAY = 0.05
-YEAR_CONFLICT = 0.10
-WEEK_APART = 0.20
+"""The same happening day: a small bonus (two happenings can share a day)."""
+NEXT_DAY = 0.0
+TWO_DAYS = 0.05
+"""A day or two apart is not strong evidence: "late Friday" and "early Saturday", a report
+resolved against a dateline, a two-day meeting; two days costs a little."""
+DAYS_APART = 0.30
+"""More than two days apart: strong evidence of two happenings (a report with the same people
+and words on another day is the next happening of a running story; only text far closer
+than two reports of one happening usually are keeps it above the threshold)..."""
+WEEKS_APART = 0.40
+"""...and stronger still more than a week apart."""
+# One side known only by its reference day (publication or dateline): news reports a
+# happening the same day or the next; a report days later is a follow-up (weak evidence of
+# another happening), one outside the days a report can be about (happening.PAST_WINDOW
+# before, a day after) is evidence against.
+IN_WINDOW = 0.02
+LATE_REPORT = 3
+WINDOW_LATE = 0.05
+WINDOW_DAYS = 0.25
+"""Outside the window by up to a week..."""
 FAR_APART = 0.40
+"""...and by more (also: reference days only, more than 30 days apart)."""
+WEEK_APART = 0.20
+"""Reference days only, 8 to 30 days apart."""
+# Undated articles (no publication date, no dateline) naming the weekday of the happening:
+WEEKDAY_MATCH = 0.02
+WEEKDAY_CONFLICT = 0.05
+YEAR_CONFLICT = 0.10
+"""The years of the two happenings (their days', their leads') do not meet at all."""
+
+# What, where, who (see identity_adjustment).
+KIND_CONFLICT = 0.05
+"""Another main action (an arrest and a sentence; talks and a summit): mild evidence alone,
+since outlets name one happening differently."""
+BOTH_CONFLICT = 0.40
+"""Another main action at another main place, on another day: strong evidence (the next
+meeting of a running story)."""
+MAIN_SHARE = 0.34
+"""An event's main place or action is that of at least this share of its articles."""
+WHO_CONFLICT = 0.10
+"""The article's lead names people the event's leads never name, and names none of the
+people leading at least KEY_SHARE of the event's articles: a twin."""
+KEY_SHARE = 0.5
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR = re.compile(r"(?:1[5-9]|20)\d\d")
@@ -64,6 +112,13 @@ class Signature:
     years: dict[str, int] = field(default_factory=dict)
     published: dict[str, int] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
+    happened: dict[str, int] = field(default_factory=dict)
+    reference: dict[str, int] = field(default_factory=dict)
+    weekdays: dict[str, int] = field(default_factory=dict)
+    actors: dict[str, int] = field(default_factory=dict)
+    names: dict[str, int] = field(default_factory=dict)
+    kinds: dict[str, int] = field(default_factory=dict)
+    wheres: dict[str, int] = field(default_factory=dict)
     count: int = 1
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +133,13 @@ class Signature:
             "years": dict(self.years),
             "published": dict(self.published),
             "numbers": dict(self.numbers),
+            "happened": dict(self.happened),
+            "reference": dict(self.reference),
+            "weekdays": dict(self.weekdays),
+            "actors": dict(self.actors),
+            "names": dict(self.names),
+            "kinds": dict(self.kinds),
+            "wheres": dict(self.wheres),
             "count": self.count,
         }
 
@@ -97,6 +159,13 @@ class Signature:
             years=ints("years"),
             published=ints("published"),
             numbers=ints("numbers"),
+            happened=ints("happened"),
+            reference=ints("reference"),
+            weekdays=ints("weekdays"),
+            actors=ints("actors"),
+            names=ints("names"),
+            kinds=ints("kinds"),
+            wheres=ints("wheres"),
             count=int(data.get("count", 1)),
         )
 
@@ -125,36 +194,23 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _when(article: Article) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
-    """Candidate event days, years and the publication day of one article.
-
-    With a publication date, only days from ten days before to two after it are candidates
-    (background dates are history, not this happening); without one, absolute dates in text
-    order are all we have, so keep the first few.
-    """
-    published = _day(article.published_at)
-    days: list[date] = []
-    years: set[str] = set()
-    for venue in article.venues:
-        day = _day(venue.date)
-        if day is not None:
-            days.append(day)
+def _when(
+    article: Article, found: happening.When
+) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """The happening and reference days, the years the article's happening can be in (its
+    days' and the lead's: years deep in the text are mostly history), its publication day."""
+    days = [d.isoformat() for d in (found.day, found.reference) if d is not None]
+    years: set[str] = {str(d.year) for d in (found.day, found.reference) if d is not None}
+    _, lead_end = happening.lead_span(article)
     for ref in article.dates:
-        if not ref.resolved or not ref.value:
+        if not ref.resolved or not ref.value or ref.start >= lead_end:
             continue
         year = ref.value[:4]
         if _YEAR.fullmatch(year) and ref.granularity in ("day", "month", "year", "time"):
             years.add(year)
-        day = _day(ref.value)
-        if day is not None:
-            days.append(day)
-    if published is not None:
-        days = [d for d in days if -10 <= (d - published).days <= 2]
-        days.append(published)
-        years.add(str(published.year))
-    unique = list(dict.fromkeys(d.isoformat() for d in days))[:4]
+    published = _day(article.published_at)
     pub = {published.isoformat(): 1} if published is not None else {}
-    return dict.fromkeys(unique, 1), dict.fromkeys(sorted(years), 1), pub
+    return dict.fromkeys(dict.fromkeys(days), 1), dict.fromkeys(sorted(years), 1), pub
 
 
 def _numbers(article: Article) -> dict[str, int]:
@@ -167,7 +223,8 @@ def _numbers(article: Article) -> dict[str, int]:
 def signature(article: Article) -> Signature:
     """The article's own signature: pure, and a few milliseconds after the vocabulary loads."""
     vec, _ = _text_vector(article)
-    days, years, published = _when(article)
+    found = happening.when(article)
+    days, years, published = _when(article, found)
     return Signature(
         terms=_rounded(t.normalise(vec, ARTICLE_TERMS)),
         parties=dict.fromkeys(sorted({p.id for p in article.parties})[:MAX_IDS], 1),
@@ -177,6 +234,13 @@ def signature(article: Article) -> Signature:
         years=years,
         published=published,
         numbers=_numbers(article),
+        happened={found.day.isoformat(): 1} if found.day else {},
+        reference={found.reference.isoformat(): 1} if found.reference else {},
+        weekdays={str(found.weekday): 1} if found.weekday is not None else {},
+        actors=dict.fromkeys(sorted(happening.who(article))[:MAX_IDS], 1),
+        names=dict.fromkeys(sorted(happening.named_people(article))[:MAX_IDS * 2], 1),
+        kinds={kind: 1} if (kind := happening.kind(article)) else {},
+        wheres={where: 1} if (where := happening.where(article)) else {},
         count=1,
     )
 
@@ -207,6 +271,13 @@ def combine(event: Signature, article: Signature) -> Signature:
         years=_add(event.years, article.years, MAX_DAYS),
         published=_add(event.published, article.published, MAX_DAYS),
         numbers=_add(event.numbers, article.numbers, MAX_IDS * 2),
+        happened=_add(event.happened, article.happened, MAX_DAYS),
+        reference=_add(event.reference, article.reference, MAX_DAYS),
+        weekdays=_add(event.weekdays, article.weekdays, 7),
+        actors=_add(event.actors, article.actors, MAX_IDS),
+        names=_add(event.names, article.names, MAX_IDS * 3),
+        kinds=_add(event.kinds, article.kinds, MAX_DAYS),
+        wheres=_add(event.wheres, article.wheres, MAX_DAYS),
         count=event.count + article.count,
     )
 
@@ -223,15 +294,6 @@ def _overlap(article: Mapping[str, int], event: Mapping[str, int], count: int) -
     return min(1.0, dot / norm)
 
 
-def _gap(a: Iterable[str], b: Iterable[str]) -> int | None:
-    """Smallest distance in days between any day of ``a`` and any of ``b``."""
-    left = [d for d in (_day(x) for x in a) if d is not None]
-    right = [d for d in (_day(x) for x in b) if d is not None]
-    if not left or not right:
-        return None
-    return min(abs((x - y).days) for x in left for y in right)
-
-
 def _anchor(days: Mapping[str, int]) -> list[str]:
     """The days most articles give; ties keep the earliest, so an event cannot drift by chaining."""
     if not days:
@@ -240,25 +302,190 @@ def _anchor(days: Mapping[str, int]) -> list[str]:
     return [min(d for d, n in days.items() if n == top)]
 
 
-def date_adjustment(article: Signature, event: Signature) -> float:
-    """Bonus for the same days, penalty for far-apart ones: this is what splits occurrences.
+def _lag(day: date, reference: date) -> int:
+    """Days from a happening to a report of it: positive when the report came after."""
+    return (reference - day).days
 
-    Publication dates are compared with the event's *first* one, not its latest, so a month
-    of daily market reports does not chain into one event.
+
+def _first(days: Mapping[str, int]) -> date | None:
+    return min((d for d in (_day(x) for x in days) if d is not None), default=None)
+
+
+def _top_day(days: Mapping[str, int]) -> date | None:
+    anchor = _anchor(days)
+    return _day(anchor[0]) if anchor else None
+
+
+def _weekday_of(days: Mapping[str, int]) -> int | None:
+    if not days:
+        return None
+    top = max(days.values())
+    return int(min(d for d, n in days.items() if n == top))
+
+
+def when_gap(article: Signature, event: Signature) -> tuple[str, int] | None:
+    """How far apart the article's happening and the event's are, and how sure that is.
+
+    ``("day", n)``: both happening days are known, ``n`` days apart. ``("window", n)``: one
+    side only has its reference day; ``n`` is how many days after the other's happening day
+    it was reported (negative: before). ``("reference", n)``: only reference days, ``n``
+    apart. ``("weekday", n)``: one side only names a weekday, ``n`` the distance (0..3) to
+    the other's day's weekday.
+    None: nothing to compare. The event's day is the one most of its articles give (ties
+    keep the earliest) and its reference its first, so an event cannot drift by chaining.
     """
-    gap = _gap(article.published, [min(event.published)] if event.published else [])
-    if gap is None:
-        gap = _gap(article.days, _anchor(event.days))
+    a_day, e_day = _top_day(article.happened), _top_day(event.happened)
+    a_ref, e_ref = _first(article.reference), _first(event.reference)
+    if a_day and e_day:
+        return "day", abs((a_day - e_day).days)
+    if a_day and e_ref:
+        return "window", _lag(a_day, e_ref)
+    if e_day and a_ref:
+        return "window", _lag(e_day, a_ref)
+    if a_ref and e_ref:
+        return "reference", abs((a_ref - e_ref).days)
+    a_wd, e_wd = _weekday_of(article.weekdays), _weekday_of(event.weekdays)
+    known = e_day or e_ref if a_wd is not None else a_day or a_ref
+    named = a_wd if a_wd is not None else e_wd
+    if known is not None and named is not None:
+        diff = abs(known.weekday() - named) % 7
+        return "weekday", min(diff, 7 - diff)
+    return None
+
+
+def date_adjustment(article: Signature, event: Signature) -> float:
+    """Bonus for the same day, penalty for days apart: this is what splits occurrences.
+
+    An event is one happening: two happening days more than a day or two apart are strong
+    evidence of two happenings, however alike the text; a report dated outside the days it
+    could be about is evidence too, but weaker (reports come days after the fact).
+    """
+    gap = when_gap(article, event)
     adjust = 0.0
     if gap is not None:
-        if gap <= 2:
-            adjust += SAME_DAY
-        elif gap > 30:
-            adjust -= FAR_APART
-        elif gap > 7:
-            adjust -= WEEK_APART
+        kind, n = gap
+        adjust += _DATE_RULES[kind](n)
     if article.years and event.years and not set(article.years) & set(event.years):
         adjust -= YEAR_CONFLICT
+    return adjust
+
+
+def _day_rule(n: int) -> float:
+    if n == 0:
+        return SAME_DAY
+    if n == 1:
+        return NEXT_DAY
+    if n == 2:
+        return -TWO_DAYS
+    return -DAYS_APART if n <= 7 else -WEEKS_APART
+
+
+def _window_rule(lag: int) -> float:
+    if -happening.FUTURE_WINDOW <= lag <= LATE_REPORT:
+        return IN_WINDOW  # reported within days (or dated on its eve): what news does
+    if LATE_REPORT < lag <= happening.PAST_WINDOW:
+        return -WINDOW_LATE  # a report well after the fact: often a follow-up
+    if -8 <= lag <= happening.PAST_WINDOW + 7:
+        return -WINDOW_DAYS
+    return -FAR_APART
+
+
+def _reference_rule(n: int) -> float:
+    if n <= 2:
+        return SAME_DAY
+    if n > 30:
+        return -FAR_APART
+    if n > 7:
+        return -WEEK_APART
+    return 0.0
+
+
+def _weekday_rule(n: int) -> float:
+    if n == 0:
+        return WEEKDAY_MATCH
+    if n == 1:
+        return 0.0
+    return -WEEKDAY_CONFLICT
+
+
+_DATE_RULES = {
+    "day": _day_rule, "window": _window_rule, "reference": _reference_rule,
+    "weekday": _weekday_rule,
+}
+
+
+def key_actors(event: Signature) -> set[str]:
+    """The people the leads of at least half of the event's articles name."""
+    need = max(1.0, KEY_SHARE * event.count)
+    return {name for name, n in event.actors.items() if n >= need}
+
+
+def who_conflict(article: Signature, event: Signature) -> bool:
+    """The article's lead names people the event never names, and names none of its own.
+
+    Twin happenings of one kind (two DUI arrests of one team's players, two title fights of
+    one champion) share every word but the people they happen to; one happening's reports
+    name the same people, if not always in the lead.
+    """
+    key = key_actors(event)
+    if not key or not article.actors:
+        return False
+    return not key & set(article.names) and not set(article.actors) & set(event.actors)
+
+
+def _shares(counts: Mapping[str, int], total: int) -> dict[str, float]:
+    return {k: v / max(total, 1) for k, v in counts.items()}
+
+
+def where_match(article: Signature, event: Signature) -> str | None:
+    """"same" when the article's main place is the event's (the main place of at least
+    MAIN_SHARE of its articles, or its commonest), "other" when it is not, None unknown.
+
+    Naming the other place does not make it the same: a running story's next report
+    recalls the last meeting's city, and the last meeting's reports announce the next.
+    """
+    if not article.wheres or not event.wheres:
+        return None
+    mine = next(iter(article.wheres))
+    shares = _shares(event.wheres, event.count)
+    if shares.get(mine, 0.0) >= MAIN_SHARE or mine == _top(event.wheres):
+        return "same"
+    return "other"
+
+
+def kind_match(article: Signature, event: Signature) -> str | None:
+    """"same" or "conflict" between the article's main action class and the event's."""
+    if not article.kinds or not event.kinds:
+        return None
+    mine = next(iter(article.kinds))
+    shares = _shares(event.kinds, event.count)
+    if shares.get(mine, 0.0) >= MAIN_SHARE or mine == _top(event.kinds):
+        return "same"
+    return "conflict"
+
+
+def _top(counts: Mapping[str, int]) -> str | None:
+    return min(counts, key=lambda k: (-counts[k], k)) if counts else None
+
+
+def identity_adjustment(article: Signature, event: Signature) -> float:
+    """What, where and who: the facets that tell one happening from its neighbours.
+
+    Another main action is mild evidence of another happening; another main action at
+    another main place on another day is strong evidence (the next meeting of a running
+    story: same actors, same words). Different people in the lead is evidence of a twin
+    (the same kind of happening, to someone else). Same actors are never evidence *for*.
+    """
+    adjust = 0.0
+    kind = kind_match(article, event)
+    if kind == "conflict":
+        adjust -= KIND_CONFLICT
+        if where_match(article, event) == "other":
+            gap = when_gap(article, event)
+            if gap is not None and gap[0] != "weekday" and gap[1] >= 1:
+                adjust -= BOTH_CONFLICT
+    if who_conflict(article, event):
+        adjust -= WHO_CONFLICT
     return adjust
 
 
@@ -270,7 +497,7 @@ def similarity(article: Signature, event: Signature) -> float:
                       _add(event.places, event.venues, MAX_IDS * 3), event.count)
     numbers = _overlap(article.numbers, event.numbers, event.count)
     score = W_TEXT * text + W_PARTIES * parties + W_PLACES * places + W_NUMBERS * numbers
-    score += date_adjustment(article, event)
+    score += date_adjustment(article, event) + identity_adjustment(article, event)
     scale = W_TEXT + W_PARTIES + W_PLACES + W_NUMBERS + SAME_DAY
     return max(0.0, min(1.0, score / scale))
 

@@ -5,15 +5,21 @@ from __future__ import annotations
 import json
 
 from indexer.events.similarity import (
+    DAYS_APART,
+    SAME_DAY,
     THRESHOLD,
     Signature,
     choose,
     combine,
+    date_adjustment,
     retrieval_terms,
     signature,
     similarity,
+    when_gap,
+    who_conflict,
 )
 from indexer.models import Article, DateRef, Party, Place, Venue
+from tests.events import builders
 
 US = Party("country:US", "United States", "country")
 RU = Party("country:RU", "Russia", "country")
@@ -148,3 +154,110 @@ def test_retrieval_terms_prefer_names_over_common_words() -> None:
     assert "ryabkov" in words and "geneva" in words
     assert not {"the", "said", "and"} & set(words)
     assert len(retrieval_terms(TALKS_A, limit=5)) == 5
+
+
+# --- one happening, one event ------------------------------------------------------------
+
+def _talks(aid: str, text: str, *, published: str | None, venue: tuple[str, str, str, str | None],
+           dates: list[tuple[str, str | None, str | None]], people: list[str]) -> Article:
+    return builders.article(aid, text, published=published, venues=[venue], dates=dates,
+                            people=people, orgs=["NATO"])
+
+
+GENEVA_V = ("Geneva", "place:geneva-ch", "crisis talks", "2022-01-10")
+BRUSSELS_V = ("Brussels", "place:brussels-be", "NATO-Russia Council meeting", "2022-01-12")
+STORY_PEOPLE = ["Wendy Sherman", "Sergei Ryabkov"]
+GENEVA_1 = _talks(
+    "g1", "US and Russian diplomats held crisis talks in Geneva on Monday over Ukraine. Wendy "
+    "Sherman and Sergei Ryabkov talked for eight hours about NATO and security in Europe.",
+    published="2022-01-10", venue=GENEVA_V, dates=[("Monday", "2022-01-10", "hold")],
+    people=STORY_PEOPLE)
+GENEVA_2 = _talks(
+    "g2", "Crisis talks in Geneva between the US and Russia ended on Monday without a "
+    "breakthrough on Ukraine. Wendy Sherman and Sergei Ryabkov gave news conferences on NATO.",
+    published="2022-01-11", venue=GENEVA_V, dates=[("Monday", "2022-01-10", "end")],
+    people=STORY_PEOPLE)
+BRUSSELS_1 = _talks(
+    "b1", "NATO allies and Russia met in Brussels on Wednesday at the NATO-Russia Council, "
+    "the second round of this week's diplomacy over Ukraine. Wendy Sherman sat in for the "
+    "United States; Sergei Ryabkov's deputy led the Russian side.",
+    published="2022-01-12", venue=BRUSSELS_V, dates=[("Wednesday", "2022-01-12", "meet")],
+    people=STORY_PEOPLE)
+
+
+def test_the_next_meeting_of_a_running_story_is_another_event() -> None:
+    """Same people, same subject, two days later at another venue: not the same happening."""
+    event = combine(signature(GENEVA_1), signature(GENEVA_2))
+    assert choose(signature(GENEVA_2), [("e", signature(GENEVA_1))]) == "e"
+    assert similarity(signature(BRUSSELS_1), event) < THRESHOLD
+    assert similarity(signature(BRUSSELS_1), event) < similarity(signature(GENEVA_2),
+                                                                 signature(GENEVA_1)) / 2
+
+
+def test_happening_days_more_than_two_days_apart_are_strong_evidence_against() -> None:
+    later = builders.article(
+        "g9", "Wendy Sherman and Sergei Ryabkov met again in Geneva on Friday, this time on "
+        "arms control: limits on intermediate-range missiles, exercises near borders and "
+        "inspections of launch sites. Diplomats described a working session of technical "
+        "experts, after Monday's crisis talks ended without a breakthrough on NATO. The "
+        "Russian side brought proposals on verification; the American delegation included "
+        "officials from the Pentagon and the Energy Department, and both sides agreed to "
+        "exchange papers on missile deployments before a further round in the spring.",
+        published="2022-01-15", venues=[(*GENEVA_V[:3], "2022-01-14")],
+        dates=[("Friday", "2022-01-14", "meet")], people=STORY_PEOPLE, orgs=["NATO"])
+    event = signature(GENEVA_1)
+    assert when_gap(signature(later), event) == ("day", 4)
+    assert date_adjustment(signature(later), event) == -DAYS_APART
+    same_day = builders.article(
+        "g8", later.text.replace("Friday", "Monday").replace("after Monday's", "as the"),
+        published="2022-01-10", venues=[(*GENEVA_V[:3], "2022-01-10")],
+        dates=[("Monday", "2022-01-10", "meet")], people=STORY_PEOPLE, orgs=["NATO"])
+    drop = similarity(signature(same_day), event) - similarity(signature(later), event)
+    assert drop > (DAYS_APART + SAME_DAY) / 1.5  # strong: most of a threshold's worth
+
+
+def test_an_undated_copy_joins_on_content_and_its_weekday() -> None:
+    text = GENEVA_2.text.replace("ended on Monday", "ended on Monday, officials said")
+    undated = builders.article("u1", text, venues=[(*GENEVA_V[:3], None)],
+                               dates=[("Monday", None, "end")], people=STORY_PEOPLE,
+                               orgs=["NATO"])
+    other_day = builders.article("u2", text.replace("Monday", "Thursday"),
+                                 venues=[(*GENEVA_V[:3], None)],
+                                 dates=[("Thursday", None, "end")], people=STORY_PEOPLE,
+                                 orgs=["NATO"])
+    event = signature(GENEVA_1)
+    assert when_gap(signature(undated), event) == ("weekday", 0)
+    assert choose(signature(undated), [("e", event)]) == "e"
+    assert similarity(signature(other_day), event) < similarity(signature(undated), event)
+
+
+def test_background_dates_of_an_undated_article_do_not_push_it_away() -> None:
+    text = GENEVA_2.text + " Russia annexed Crimea on 18 March 2014."
+    undated = builders.article("u3", text, venues=[(*GENEVA_V[:3], None)],
+                               dates=[("18 March 2014", "2014-03-18", "annex")],
+                               people=STORY_PEOPLE, orgs=["NATO"])
+    assert choose(signature(undated), [("e", signature(GENEVA_1))]) == "e"
+
+
+def test_twins_with_different_people_in_the_lead_are_told_apart() -> None:
+    jackson = builders.article(
+        "j", "Chargers receiver Vincent Jackson was arrested on suspicion of drunken driving "
+        "in San Diego, the California Highway Patrol said.", people=["Vincent Jackson"])
+    williams = builders.article(
+        "w", "Chargers lineman Jamal Williams was arrested on suspicion of drunken driving "
+        "in San Diego, the California Highway Patrol said.", people=["Jamal Williams"])
+    jackson_b = builders.article(
+        "j2", "San Diego Chargers wide receiver Vincent Jackson was arrested on suspicion of "
+        "drunken driving, the Highway Patrol said.", people=["Vincent Jackson"])
+    event = signature(jackson)
+    assert who_conflict(signature(williams), event)
+    assert not who_conflict(signature(jackson_b), event)
+    assert similarity(signature(williams), event) < similarity(signature(jackson_b), event)
+
+
+def test_signatures_of_older_records_still_load() -> None:
+    old = {"schema": 1, "terms": {"geneva": 1.0}, "parties": {}, "count": 2,
+           "published": {"2022-01-11": 2}, "days": {"2022-01-10": 2}}
+    sig = Signature.from_dict(old)
+    assert sig.count == 2 and sig.happened == {} and sig.kinds == {}
+    assert 0.0 <= similarity(signature(GENEVA_1), sig) <= 1.0

@@ -1,0 +1,368 @@
+"""What one article reports: when its happening took place, what kind it is, where and who.
+
+An event is one happening: one action (its type), on one day, at one place, by its actors.
+These pure functions read that from an extracted :class:`Article` so that assignment,
+stories and splits reason about the same things:
+
+* :func:`when` — the happening's own day, resolved from the text (the main venue's date, or
+  the date the lead gives the reported action), never simply the publication date; the
+  publication day (or, without one, a dateline or a dated URL) is only the reference the
+  text's relative dates ("yesterday", "on Sunday") are resolved against.
+* :func:`kind` — the main action class ("talks", "arrest", "death"...) from the title and lead.
+* :func:`where` — the main venue, else the first place named in the lead.
+* :func:`who` — the names the lead gives the actors (surnames and organisation names).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from indexer.models import Article, DateRef, Venue
+
+LEAD_CHARS = 400
+"""The lead: the title and the first sentences, where news states the happening itself."""
+HEADER_LINES = 6
+"""Lines at the top that may be a URL, a byline or a dateline rather than text."""
+PAST_WINDOW = 10
+"""A reported happening lies at most this many days before its reference day..."""
+FUTURE_WINDOW = 1
+"""...and at most this many after it (a dated article reports what has happened)."""
+
+_URL_LINE = re.compile(r"^\s*(?:https?:|www\.)\S*", re.I)
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+_MON = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d\d)(?:/|-)(\d{1,2}|" + _MON + r")(?:/|-)(\d{1,2})(?=[/\-_.]|$)", re.I)
+_DATELINE = (
+    # "May 03, 2013", "FEB. 2, 2009", "Tuesday, August 7, 2012", "December 15th, 2008"
+    re.compile(r"\b" + _MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I),
+    # "9 September 2013", "18 September 2013 Last updated"
+    re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MON + r",?\s+((?:19|20)\d\d)\b", re.I),
+    # "2013-05-03"
+    re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b"),
+    # "2/3/2009", "01/5/2011" (month first, as US sites write it)
+    re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b"),
+)
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(r"\b(" + "|".join(_WEEKDAYS) + r")\b", re.I)
+_REPORTING = frozenset({
+    "say", "tell", "report", "add", "confirm", "state", "post", "update", "write", "publish",
+    "quote", "according", "note", "explain",
+})  # fmt: skip
+"""Heads of dates that date the report ("police said Saturday"), not the happening."""
+DATELINE_WORDS = 8
+"""A dateline line holds the date and at most this many other words ("Posted", "Updated")."""
+
+
+@dataclass(frozen=True)
+class When:
+    """When an article's happening took place, as far as its text says.
+
+    ``day`` is the happening's own day (resolved from the text); ``reference`` the day the
+    article was published (``source`` "published") or, without one, dated by its dateline or
+    URL ("dateline"); ``weekday`` (0 = Monday) the weekday the lead names when neither gives
+    a day to resolve it against.
+    """
+
+    day: date | None = None
+    reference: date | None = None
+    source: str | None = None
+    weekday: int | None = None
+
+    @property
+    def best(self) -> date | None:
+        """The happening day, else the reference day (an approximation of it)."""
+        return self.day or self.reference
+
+
+def _iso_day(value: str | None) -> date | None:
+    if not value or not re.match(r"\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _make(year: int, month: int | None, day: int) -> date | None:
+    if month is None:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month(word: str) -> int | None:
+    return int(word) if word.isdigit() else _MONTHS.get(word[:3].lower())
+
+
+def url_day(url: str | None) -> date | None:
+    """The day in a news URL's path (``/2009/Feb/02/``, ``/2013-05-04/``), if it has one."""
+    match = _URL_DATE.search(url or "")
+    if match is None:
+        return None
+    year, month, _, day = match.groups()
+    return _make(int(year), _month(month), int(day))
+
+
+def _line_day(line: str) -> date | None:
+    """The date of a dateline: a short line that is mostly one full date."""
+    for number, pattern in enumerate(_DATELINE):
+        match = pattern.search(line)
+        if match is None:
+            continue
+        rest = line[: match.start()] + line[match.end():]
+        if len(_WORD.findall(rest)) > DATELINE_WORDS:
+            return None
+        groups = match.groups()
+        if number == 0:
+            return _make(int(groups[2]), _month(groups[0]), int(groups[1]))
+        if number == 1:
+            return _make(int(groups[2]), _month(groups[1]), int(groups[0]))
+        if number == 2:
+            return _make(int(groups[0]), int(groups[1]), int(groups[2]))
+        return _make(int(groups[2]), int(groups[0]), int(groups[1]))
+    return None
+
+
+def header_lines(text: str) -> list[tuple[int, str]]:
+    """The first lines with their offsets: where URLs, bylines and datelines sit."""
+    out: list[tuple[int, str]] = []
+    offset = 0
+    for line in text.split("\n")[:HEADER_LINES]:
+        out.append((offset, line))
+        offset += len(line) + 1
+    return out
+
+
+def reference_day(article: Article) -> tuple[date | None, str | None]:
+    """The day the article's relative dates count from, and where it came from.
+
+    The publication date when given; else the date in the article's URL or in a URL line
+    at its top; else a dateline (a short line near the top that is one full date). Scraped
+    pages often carry their date only there.
+    """
+    published = _iso_day(article.published_at)
+    if published is not None:
+        return published, "published"
+    lines = header_lines(article.text)
+    day = url_day(article.url) or next(
+        (url_day(line) for _, line in lines if _URL_LINE.match(line) and url_day(line)), None)
+    if day is None:
+        day = next((d for _, line in lines if not _URL_LINE.match(line)
+                    and (d := _line_day(line)) is not None), None)
+    return (day, "dateline") if day is not None else (None, None)
+
+
+def lead_span(article: Article) -> tuple[int, int]:
+    """Offsets of the lead: the text after any URL and dateline lines, LEAD_CHARS long."""
+    start = 0
+    for offset, line in header_lines(article.text):
+        stripped = line.strip()
+        if not stripped or _URL_LINE.match(stripped) or _line_day(stripped) is not None:
+            start = offset + len(line) + 1
+            continue
+        break
+    start = min(start, len(article.text))
+    return start, start + LEAD_CHARS
+
+
+def lead_text(article: Article) -> str:
+    """The title (when given) and the lead."""
+    start, end = lead_span(article)
+    return f"{article.title or ''}\n{article.text[start:end]}"
+
+
+@lru_cache(maxsize=4096)
+def _resolve(text: str, reference: date) -> date | None:
+    """A relative date ("early Sunday", "yesterday") against a dateline, as reporting past."""
+    from indexer.extract.temporal_values import normalise
+
+    norm = normalise(text, reference, "past")
+    return _iso_day(norm.value) if norm is not None else None
+
+
+def main_venue(article: Article) -> Venue | None:
+    """The venue named first: news leads with where the reported happening took place."""
+    return min(article.venues, key=lambda v: min((m.start for m in v.mentions), default=1 << 30),
+               default=None)
+
+
+def _date_of(ref: DateRef, reference: date | None, own: bool) -> date | None:
+    """A DateRef's day: as extracted, or resolved here against a dateline (``own`` False)."""
+    if ref.granularity not in ("day", "time"):
+        return None
+    if ref.resolved:
+        return _iso_day(ref.value)
+    if reference is not None and not own:
+        return _resolve(ref.text, reference)
+    return None
+
+
+def _plausible(day: date, reference: date | None) -> bool:
+    if reference is None:
+        return True
+    return -PAST_WINDOW <= (day - reference).days <= FUTURE_WINDOW
+
+
+def when(article: Article) -> When:
+    """The happening's own day, its reference day, or the weekday the lead names.
+
+    The day comes from the main (first-named) venue's date, else from the first date in the
+    lead that dates the reported action rather than the report ("arrested early Sunday", not
+    "police said Saturday"), kept only when it is plausible for an article of that
+    reference day. Without a publication date, relative dates are resolved against the
+    dateline here; without either, only an absolute date in the lead sentence counts.
+    """
+    reference, source = reference_day(article)
+    own = source == "published"
+    venue = main_venue(article)
+    if venue is not None and (day := _iso_day(venue.date)) is not None and _plausible(
+            day, reference):
+        return When(day, reference, source)
+    start, end = lead_span(article)
+    if reference is None:
+        # nothing to check a date against: only the lead sentence states the happening
+        # ("... on 12 March"); later sentences recall history ("annexed Crimea in 2014")
+        end = start + len(_first_sentence(article.text[start:end]))
+    found: list[tuple[bool, int, date]] = []
+    weekday: int | None = None
+    for ref in article.dates:
+        if not start <= ref.start < end:
+            continue
+        day = _date_of(ref, reference, own)
+        if day is None:
+            if weekday is None and reference is None and (m := _WEEKDAY.search(ref.text)):
+                weekday = _WEEKDAYS.index(m.group(1).lower())
+            continue
+        if _plausible(day, reference):
+            found.append((ref.dates in _REPORTING, ref.start, day))
+    if found:
+        return When(min(found)[2], reference, source)
+    return When(None, reference, source, weekday)
+
+
+def shifted(day: date, days: int) -> date:
+    """``day`` moved by ``days`` (a tiny helper the scorers share)."""
+    return day + timedelta(days=days)
+
+
+def _surname(name: str) -> str | None:
+    parts = [w for w in re.findall(r"[^\W\d_]+(?:['-][^\W\d_]+)*", name) if len(w) > 1]
+    if not parts:
+        return None
+    last = parts[-1]
+    return last.lower() if len(last) > 2 and last[0].isupper() else None
+
+
+def who(article: Article) -> set[str]:
+    """Surnames of the people the lead names (the actors of the reported happening)."""
+    start, end = lead_span(article)
+    out: set[str] = set()
+    for party in article.parties:
+        if party.kind != "person":
+            continue
+        if any(start <= m.start < end for m in party.mentions):
+            name = _surname(party.name)
+            if name:
+                out.add(name)
+    return out
+
+
+def named_people(article: Article) -> set[str]:
+    """Surnames of every person the article names anywhere."""
+    return {n for p in article.parties if p.kind == "person" and (n := _surname(p.name))}
+
+
+_KINDS: dict[str, tuple[str, ...]] = {
+    "death": ("die", "dies", "died", "dead", "death", "passes away", "passed away", "obituary"),
+    "attack": ("shooting", "shoots", "shot", "gunman", "gunmen", "kills", "killed", "killing",
+               "murder", "murdered", "stabbing", "stabbed", "bomb", "bombing", "bombed",
+               "explosion", "exploded", "blast", "attack", "attacked", "massacre"),
+    "arrest": ("arrest", "arrests", "arrested", "detained", "nabbed", "nabs", "captured",
+               "apprehended", "in custody", "held on"),
+    "charge": ("charged", "charges", "indicted", "indictment", "accused of"),
+    "verdict": ("convicted", "guilty", "acquitted", "verdict", "jury"),
+    "sentence": ("sentenced", "sentence", "sentences", "jailed for"),
+    "escape": ("escape", "escapes", "escaped", "escapee", "on the run", "fled", "flees"),
+    "appointment": ("hire", "hires", "hired", "appoint", "appoints", "appointed", "nominate",
+                    "nominates", "nominated", "nominee", "names new", "named as", "taps",
+                    "picks", "to direct", "to helm", "new coach", "successor"),
+    "dismissal": ("fires", "fired", "sacked", "sacks", "dismissed", "ousted", "parted ways",
+                  "relieved of"),
+    "resignation": ("resign", "resigns", "resigned", "resignation", "steps down", "quits"),
+    "earthquake": ("earthquake", "quake", "tremor", "magnitude"),
+    "blaze": ("fire destroys", "blaze", "burns", "burned", "burnt", "arson", "flames",
+              "fire at", "fire in", "caught fire", "wildfire"),
+    "accident": ("crash", "crashed", "crashes", "collision", "derailed", "capsized", "sank"),
+    "election": ("election", "elections", "vote", "votes", "voted", "voting", "polls",
+                 "ballot", "ballots", "referendum"),
+    "contest": ("beats", "beat", "defeats", "defeated", "wins", "won", "victory", "stops",
+                "knockout", "retains", "title fight", "final"),
+    "injury": ("injured reserve", "injury", "injured list", "season-ending"),
+    "rehab": ("rehab", "rehabilitation", "treatment center", "treatment facility"),
+    "deal": ("offer", "offers", "offered", "deal", "contract", "signs", "signed",
+             "acquire", "acquires", "acquired", "acquisition", "buys", "bought", "merger",
+             "takeover", "order", "orders"),
+    "release": ("release", "releases", "released", "launch", "launches", "launched",
+                "unveil", "unveils", "unveiled", "introduce", "introduces", "introduced",
+                "patch", "update"),
+    "talks": ("talks", "negotiation", "negotiations", "negotiating"),
+    "meeting": ("meeting", "meets", "met", "council"),
+    "summit": ("summit",),
+    "conference": ("conference", "congress", "convention", "keynote"),
+    "protest": ("protest", "protests", "protesters", "demonstration", "demonstrators",
+                "riot", "riots", "rioters", "march", "strike"),
+    "decline": ("fall", "falls", "fell", "drop", "drops", "dropped", "plunge", "plunges",
+                "plunged", "tumble", "tumbles", "slide", "slides", "slump", "down sharply",
+                "lowest", "losses", "loss"),
+    "advance": ("rise", "rises", "rose", "rally", "rallies", "surge", "surges", "gain", "gains",
+                "climb", "climbs", "highest", "high", "record high"),
+    "robbery": ("robbery", "robbers", "robbed", "heist", "stole", "stolen", "theft", "thieves"),
+    "lawsuit": ("sue", "sues", "sued", "lawsuit", "court case", "settles", "settled"),
+    "outage": ("outage", "outages", "disrupted", "disrupts", "disruption", "downtime",
+               "cable cut", "cables cut", "severed"),
+    "ruling": ("rule", "rules", "ruling", "regulation", "regulations", "overturns",
+               "overturned", "reverses", "revokes", "law", "bill", "order"),
+    "record": ("record", "milestone", "all-time"),
+}  # fmt: skip
+_KIND_PATTERN = re.compile(
+    r"\b(" + "|".join(sorted({re.escape(w) for ws in _KINDS.values() for w in ws},
+                              key=len, reverse=True)) + r")\b", re.I)
+_KIND_OF = {w: k for k, ws in reversed(list(_KINDS.items())) for w in ws}
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first full stop or line break (a title line counts as a sentence)."""
+    match = re.search(r"(?<=[a-z0-9\)\"'])[.!?](?:\s|$)|\n", text)
+    return text[: match.start()] if match else text
+
+
+def kind(article: Article) -> str | None:
+    """The main action class: the first action word of the title, else of the lead sentence."""
+    start, _ = lead_span(article)
+    for text in (article.title or "", _first_sentence(article.text[start:].lstrip())):
+        match = _KIND_PATTERN.search(text)
+        if match:
+            return _KIND_OF.get(match.group(1).lower())
+    return None
+
+
+def where(article: Article) -> str | None:
+    """The main venue's id, else the first place the lead names (None when it names none)."""
+    venue = main_venue(article)
+    start, end = lead_span(article)
+    if venue is not None and any(m.start < end for m in venue.mentions):
+        return venue.id
+    first = min(
+        ((min(m.start for m in p.mentions), p.id) for p in article.places
+         if any(start <= m.start < end for m in p.mentions)),
+        default=None,
+    )
+    return first[1] if first else (venue.id if venue is not None else None)
