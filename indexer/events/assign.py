@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from indexer.errors import Conflict, Moved, NotFound
-from indexer.events import similarity
+from indexer.events import similarity, splits
 from indexer.events.merge import merge_event
 from indexer.events.story_assign import choose_story_id, leave_story, update_story
 from indexer.facets import event_text
@@ -185,11 +185,59 @@ def _join(
             _move(store, member, from_id=other.id, to_id=keep.id)
         store.retire_event(other.id, keep.id, version=other_version)
         leave_story(store, other.id, other.story_id, into=keep.story_id)
-    return rederive(
+    joined = rederive(
         store, keep.id, adding=[article], signatures=[signature],
         absorbed=[e for e, _ in absorbed],
         known=(best, best_version) if keep.id == best.id and not absorbed else None,
     )
+    return _maybe_split(store, joined, article.id)
+
+
+def _checkpoint(size: int) -> bool:
+    """Sizes at which an event is checked for holding two happenings: 4, 6, 8, 12, 16, 24, …
+
+    Checking reads and compares every member; at roughly doubling sizes that costs a constant
+    amount per join on average, however big events grow.
+    """
+    if size < 4:
+        return False
+    while size > 8 and size % 2 == 0:
+        size //= 2
+    return size in (4, 6, 8)
+
+
+def _maybe_split(store: Store, event: Event, article_id: str) -> Event:
+    """Split ``event`` when its members show two happenings; the event ``article_id`` is in.
+
+    The largest part keeps the id; each other part becomes an event of the same story with
+    ``split_from`` naming this one, which lists them in ``split_into``. Each moved article is
+    a compare-and-set of its membership, like any move.
+    """
+    if not _checkpoint(len(event.articles)):
+        return event
+    members = store.get_articles(event.articles)
+    plan = splits.split_plan(event, [m for m in members if m.event_id == event.id])
+    if plan is None or len(plan) < 2:
+        return event
+    by_id = {m.id: m for m in members}
+    ended_in = event
+    new_ids: list[str] = []
+    for part in plan[1:]:
+        earliest = min((by_id[i] for i in part), key=lambda a: (a.indexed_at, a.id))
+        new_id = _free_event_id(store, earliest)
+        for member in part:
+            _move(store, member, from_id=event.id, to_id=new_id)
+        moved = [a for a in store.get_articles(part) if a.event_id == new_id]
+        if not moved:
+            continue
+        part_event = rederive(store, new_id, adding=moved,
+                              founding={"story_id": event.story_id, "split_from": event.id})
+        new_ids.append(new_id)
+        if article_id in part:
+            ended_in = part_event
+    log.info("split event %s: %d parts moved out (%s)", event.id, len(new_ids), new_ids)
+    kept = rederive(store, event.id, split_into=new_ids)
+    return kept if ended_in is event else ended_in
 
 
 def _move(store: Store, article_id: str, *, from_id: str, to_id: str) -> None:
@@ -217,6 +265,8 @@ def rederive(
     signatures: Sequence[similarity.Signature] = (),
     absorbed: Sequence[Event] = (),
     known: tuple[Event, str] | None = None,
+    founding: dict[str, str | None] | None = None,
+    split_into: Sequence[str] = (),
 ) -> Event:
     """Recompute an event's record from its members' truth, and store it (compare-and-set).
 
@@ -257,11 +307,16 @@ def rederive(
             event_id, members, first_seen=first_seen, last_updated=now,
             merged_from=merged_from, signature=combined.to_dict(),
         )
-        if event is None:  # a new happening: which story does it continue?
+        if event is None and founding is not None:  # split off an event: its story, lineage
+            merged = replace(merged, story_id=founding.get("story_id"),
+                             split_from=founding.get("split_from"))
+        elif event is None:  # a new happening: which story does it continue?
             merged = replace(merged, story_id=choose_story_id(store, merged))
         else:  # the event-level facts a re-derivation keeps
-            merged = replace(merged, story_id=event.story_id, split_from=event.split_from,
-                             split_into=event.split_into)
+            merged = replace(
+                merged, story_id=event.story_id, split_from=event.split_from,
+                split_into=tuple(dict.fromkeys([*event.split_into, *split_into])),
+            )
         try:
             store.put_event(merged, version=version, text=event_text(members))
         except Conflict:
