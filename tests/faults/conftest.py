@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.faults.es_instance import EsInstance, es_instance
+from tests.faults.support import (
+    Backend,
+    drop_prefix,
+    embedded_backend,
+    es_backend,
+    shared_es_url,
+)
 
 
 @pytest.fixture(scope="module")
@@ -18,3 +27,18 @@ def private_es() -> Iterator[EsInstance]:
     """
     with es_instance() as instance:
         yield instance
+
+
+@pytest.fixture(params=["embedded", "elasticsearch"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """Both backends: a fresh embedded store, or a fresh prefix on the *shared* server (for
+    faults that break the API or its clients, never Elasticsearch itself); removed after."""
+    if request.param == "embedded":
+        yield embedded_backend(tmp_path / "data")
+        return
+    url = shared_es_url()
+    prefix = f"faults-{uuid.uuid4().hex[:12]}"
+    try:
+        yield es_backend(url, prefix, tmp_path / "data")
+    finally:
+        drop_prefix(url, prefix)
