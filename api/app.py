@@ -30,6 +30,7 @@ from api.jobs.resources import blp as jobs_blp
 from api.jobs.schemas import JobIdConverter, job_id_param
 from api.limits import MAX_HEADERS, MAX_JSON_DEPTH, MAX_REQUEST_LINE, limit_url_length
 from api.search_args import MAX_CURSOR_CHARS, MAX_FILTER_VALUES, MAX_Q_BYTES
+from api.stories.resources import blp as stories_blp
 from indexer import __version__
 from indexer.ingest import Extractor
 from indexer.store.base import Store
@@ -67,7 +68,12 @@ Facet parameters repeat for OR within a facet and combine with AND across facets
 walked with the opaque `next_cursor`; a walk never shows articles indexed after it began.
 
 **Events** keep their id as articles join; an event merged into another answers **301** with
-`Location` naming the survivor.
+`Location` naming the survivor. An event is one happening; when evidence shows one holds two,
+it is split (the larger part keeps the id; `split_from`/`split_into` give the lineage).
+
+**Stories** thread events: the Geneva talks, then the council in Brussels they announced, then
+the meeting in Vienna. Every event has a `story_id` and its `previous`/`next` event;
+`GET /v1/stories/{id}` gives the timeline and the happenings still announced.
 
 **Payloads**: search hits are lean by default (no article `text`, no mention lists); the
 `fields` parameter names the top-level fields a hit carries (comma-separated; `id` always;
@@ -168,6 +174,7 @@ def create_app(
     api.register_converter(JobIdConverter, job_id_param)
     api.register_blueprint(articles_blp)
     api.register_blueprint(events_blp)
+    api.register_blueprint(stories_blp)
     api.register_blueprint(jobs_blp)
     api.register_blueprint(health.blp)
     app.register_blueprint(docs.bp)

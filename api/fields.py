@@ -25,7 +25,11 @@ ARTICLE_DEFAULT: tuple[str, ...] = (
 #: What an event hit carries by default: what it is, when and where, and who reported it.
 EVENT_DEFAULT: tuple[str, ...] = (
     "id", "title", "type", "date", "date_agreement", "venue", "articles", "sources",
-    "first_seen", "last_updated",
+    "first_seen", "last_updated", "story_id",
+)
+#: What a story hit carries by default: its timeline and where it stands.
+STORY_DEFAULT: tuple[str, ...] = (
+    "id", "title", "events", "announced", "sources", "first_seen", "last_updated",
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from indexer.models import Article, Event
+from indexer.models import Article, Event, Story
 
 _KIND_BY_PREFIX = {"country": "country", "org": "organization", "person": "person"}
 
@@ -49,3 +49,28 @@ def event_json(event: Event) -> dict[str, Any]:
     data.pop("signature", None)
     _with_party_refs(data["demands"], _known(data["parties"]))
     return data
+
+
+def story_json(story: Story) -> dict[str, Any]:
+    """A story as clients see it (the matching signature stays internal)."""
+    data = story.to_dict()
+    data.pop("signature", None)
+    for entry in data["events"]:
+        entry.pop("parties", None)
+        entry.pop("sources", None)
+    for item in data["announced"]:
+        item.pop("articles", None)
+        item.pop("spans", None)
+    return data
+
+
+def neighbours(story: Story | None, event_id: str) -> dict[str, str | None]:
+    """The events before and after ``event_id`` in its story's timeline."""
+    if story is None:
+        return {"previous": None, "next": None}
+    ids = [e.event_id for e in story.events]
+    if event_id not in ids:
+        return {"previous": None, "next": None}
+    at = ids.index(event_id)
+    return {"previous": ids[at - 1] if at > 0 else None,
+            "next": ids[at + 1] if at + 1 < len(ids) else None}

@@ -16,7 +16,10 @@ from api.events.schemas import (
 )
 from api.search_args import page_body, search_query
 from api.services import services
-from indexer.records import article_json, event_json
+from indexer.errors import Moved, NotFound
+from indexer.models import Story
+from indexer.records import article_json, event_json, neighbours
+from indexer.store.base import Store
 from indexer.store.query import EVENT_FACETS, FACETS
 
 blp = Blueprint(
@@ -62,13 +65,16 @@ class EventById(MethodView):
         """Read a merged event.
 
         Every merged value lists the articles (and text spans) that state it; `conflicts`
-        lists the facts the articles disagree on. An event merged into another answers 301
+        lists the facts the articles disagree on; `story_id`, `previous` and `next` place it
+        in its story's timeline. An event merged into another answers 301
         with `Location` pointing at the surviving event. The answer carries a strong `ETag`
         (it changes whenever an article joins, leaves or changes); `If-None-Match` with it
         answers 304 (no body) while the event is unchanged.
         """
-        event, _ = services().store().get_event(event_id)
+        store = services().store()
+        event, _ = store.get_event(event_id)
         data = event_json(event)
+        data.update(neighbours(_story_of(store, event.story_id), event.id))
         return data, 200, {"ETag": etag_of(data)}
 
 
@@ -93,3 +99,15 @@ class EventArticles(MethodView):
         store.get_event(event_id)  # 404 or 301 before an empty list could mislead
         query = search_query(args, FACETS, event_id=event_id)
         return page_body(store.search_articles(query), article_json, args["fields"])
+
+
+def _story_of(store: Store, story_id: str | None) -> Story | None:
+    """The event's story, to name its neighbours (a story record lagging is no error)."""
+    if story_id is None:
+        return None
+    try:
+        return store.get_story(story_id)[0]
+    except Moved as moved:
+        return store.get_story(moved.new_id)[0]
+    except NotFound:
+        return None

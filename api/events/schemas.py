@@ -105,6 +105,27 @@ class EventSchema(ma.Schema):
         required=True,
         metadata={"description": "Ids of events folded into this one; they redirect here."},
     )
+    story_id = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "The story (thread of events) this happening belongs to."},
+    )
+    previous = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "The event before this one in its story (single reads)."},
+    )
+    next = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "The event after this one in its story (single reads)."},
+    )
+    split_from = ma.fields.String(
+        allow_none=True, required=True,
+        metadata={"description": "The event this one was split off, when evidence showed "
+                  "that event held two happenings."},
+    )
+    split_into = ma.fields.List(
+        ma.fields.String(), required=True,
+        metadata={"description": "Events split off this one (the largest part kept the id)."},
+    )
 
 
 EventFacetsSchema = facets_schema(

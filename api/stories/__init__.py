@@ -1,0 +1,1 @@
+"""The story resource: threads of events."""
