@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from indexer.check import check
 from indexer.errors import Moved, NotFound
 from indexer.events.merge import merge_event
 from indexer.ingest import Indexer
@@ -49,6 +50,14 @@ class RebuildContract:
                 assert new.content_hash == old.content_hash
         other_process.refresh()
         assert other_process.search_events(SearchQuery(facets=EVENT_FACETS)).total == 2
+        # Stories are rebuilt too, under the same ids, and the rebuilt store is consistent.
+        stories_before = {a.event_id: store.get_event(a.event_id or "")[0].story_id
+                          for a in before}
+        for event_id, story_id in stories_before.items():
+            assert story_id is not None
+            story, _ = other_process.get_story(story_id)
+            assert event_id in [e.event_id for e in story.events]
+        assert check(store).clean
         store.close()
         other_process.close()
 
