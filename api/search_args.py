@@ -164,6 +164,8 @@ def search_query(
         facets=facets,
         event_id=event_id,
         duplicates=args.get("duplicates", "include"),
+        # Hits are read with only the fields they carry (never decoded whole).
+        fields=tuple(args["fields"]) if args.get("fields") else None,
     )
 
 

@@ -35,32 +35,48 @@ def _with_party_refs(demands: list[dict[str, Any]], known: Mapping[str, tuple[st
         demand["addressee"] = party_ref(demand["addressee"], known)
 
 
-def article_json(article: Article) -> dict[str, Any]:
+Record = dict[str, Any]
+
+
+def _plain(record: Article | Event | Story | Record) -> Record:
+    """A record's JSON: a stored record decodes to a fresh dict; a partial hit (already a
+    dict, read with only some fields) is copied at the top level only where it changes."""
+    return dict(record) if isinstance(record, dict) else record.to_dict()
+
+
+def _public_demands(data: Record) -> None:
+    if "demands" in data:
+        demands = [dict(d) for d in data["demands"]]
+        _with_party_refs(demands, _known(data.get("parties", ())))
+        data["demands"] = demands
+
+
+def article_json(article: Article | Record) -> Record:
     """An article as clients see it (its near-duplicate signature stays internal)."""
-    data = article.to_dict()
+    data = _plain(article)
     data.pop("signature", None)
-    _with_party_refs(data["demands"], _known(data["parties"]))
+    _public_demands(data)
     return data
 
 
-def event_json(event: Event) -> dict[str, Any]:
+def event_json(event: Event | Record) -> Record:
     """A merged event as clients see it (the matching signature stays internal)."""
-    data = event.to_dict()
+    data = _plain(event)
     data.pop("signature", None)
-    _with_party_refs(data["demands"], _known(data["parties"]))
+    _public_demands(data)
     return data
 
 
-def story_json(story: Story) -> dict[str, Any]:
+def story_json(story: Story | Record) -> Record:
     """A story as clients see it (the matching signature stays internal)."""
-    data = story.to_dict()
+    data = _plain(story)
     data.pop("signature", None)
-    for entry in data["events"]:
-        entry.pop("parties", None)
-        entry.pop("sources", None)
-    for item in data["announced"]:
-        item.pop("articles", None)
-        item.pop("spans", None)
+    if "events" in data:
+        data["events"] = [{k: v for k, v in e.items() if k not in ("parties", "sources")}
+                          for e in data["events"]]
+    if "announced" in data:
+        data["announced"] = [{k: v for k, v in a.items() if k not in ("articles", "spans")}
+                             for a in data["announced"]]
     return data
 
 

@@ -32,6 +32,8 @@ from indexer.store.paging import (
     changed_since,
     cut_page,
     final_target,
+    hit_fields,
+    partial,
     plan_page,
 )
 from indexer.store.query import SearchPage, SearchQuery
@@ -426,7 +428,11 @@ class ElasticsearchStore(Store):
     ) -> SearchPage:
         """One page of records of a collection: the search both articles and events share."""
         plan = plan_page(query, has_text=bool(query.terms()))
-        request = es_compile.search_request(query, plan, scope)
+        wanted = hit_fields(query)
+        source = ("doc",) if wanted is None else tuple(f"doc.{name}" for name in wanted)
+        if wanted is not None:
+            decode = partial(wanted)
+        request = es_compile.search_request(query, plan, scope, source)
         try:
             body = self._search_body(collection, "search", request)
         except BadRequestError as exc:

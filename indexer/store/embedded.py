@@ -38,6 +38,8 @@ from indexer.store.paging import (
     changed_since,
     cut_page,
     final_target,
+    hit_fields,
+    partial,
     plan_page,
 )
 from indexer.store.query import FacetBucket, SearchPage, SearchQuery
@@ -414,6 +416,9 @@ class EmbeddedStore(Store):
         """
         match = _fts_expression(query)
         plan = plan_page(query, has_text=match is not None)
+        wanted = hit_fields(query)
+        if wanted is not None:
+            decode = partial(wanted)
         base_sql, base_params = _base(table, query, match, plan.snapshot_us,
                                       ranked=plan.sort == "relevance")
         conn = self._reader()

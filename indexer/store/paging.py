@@ -49,6 +49,26 @@ def plan_page(query: SearchQuery, *, has_text: bool) -> PagePlan:
     return PagePlan(sort=sort, snapshot_us=query.snapshot_us(), fetch=query.size + 1)
 
 
+def hit_fields(query: SearchQuery) -> tuple[str, ...] | None:
+    """The record fields to read for partial hits: those asked for, the id, and what the
+    public form derives them from (a demand's parties are named from the record's own)."""
+    if query.fields is None:
+        return None
+    wanted = dict.fromkeys(("id", *query.fields))
+    if "demands" in wanted:
+        wanted["parties"] = None
+    return tuple(wanted)
+
+
+def partial(fields: tuple[str, ...]) -> Callable[[Any], Any]:
+    """A decoder keeping only ``fields`` of a stored record's JSON."""
+
+    def keep(doc: Any) -> Any:
+        return {name: doc[name] for name in fields if name in doc}
+
+    return keep
+
+
 def cut_page(
     rows: Sequence[Row],
     plan: PagePlan,

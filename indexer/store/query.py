@@ -64,6 +64,9 @@ class SearchQuery:
     event_id: str | None = None
     #: ``exclude``: leave out articles that are copies of another one (articles only).
     duplicates: Duplicates = "include"
+    #: Top-level record fields the hits need; hits are then partial record dicts (never
+    #: decoded into records), read with only those fields where the backend can.
+    fields: tuple[str, ...] | None = None
 
     @property
     def effective_sort(self) -> Sort:

@@ -310,6 +310,17 @@ class StoreContract:
         assert store.get_article(second.id).title == "Other"
         assert store.put_articles([]) == []
 
+    def test_hits_can_be_read_with_only_some_fields(
+        self, store: Store, articles: dict[str, Article]
+    ) -> None:
+        page = search(store, fields=("title", "source"), sort="oldest")
+        assert [hit["id"] for hit in page.hits] == OLDEST
+        assert all(set(hit) == {"id", "title", "source"} for hit in page.hits)
+        assert page.hits[0]["title"] == articles[OLDEST[0]].title
+        with_demands = search(store, fields=("demands",))
+        # A demand names its parties from the record's own, so those come along.
+        assert all(set(hit) == {"id", "demands", "parties"} for hit in with_demands.hits)
+
     def test_concurrent_puts_of_one_article_create_it_once(
         self, store: Store, store_factory: StoreFactory
     ) -> None:
