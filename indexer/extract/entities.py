@@ -11,6 +11,7 @@ from typing import Literal
 
 from spacy.tokens import Doc, Span, Token
 
+from indexer.extract.doc_index import doc_index
 from indexer.extract.reference import Reference, fold, reference
 
 Role = Literal["country", "organization", "person", "place", "skip"]
@@ -186,11 +187,17 @@ def trim(span: Span) -> Span:
     return span.doc[start:end]
 
 
+def _first_conjunct(token: Token) -> Token:
+    """ "Russia" for "Ukraine" in "Russia, Belarus and Ukraine": where its coordination starts.
+
+    Read from a table built once per doc, as climbing "A and B and C ..." per name is quadratic.
+    """
+    return token.doc[doc_index(token.doc).conj_head[token.i]]
+
+
 def _governing_prep(span: Span) -> Token | None:
     """The preposition whose object this span is, looking through coordination."""
-    token = span.root
-    while token.dep_ == "conj" and token.head is not token:
-        token = token.head
+    token = _first_conjunct(span.root)
     if token.dep_ == "pobj" and token.head.pos_ == "ADP":
         return token.head
     return None
@@ -204,9 +211,7 @@ def is_locative(span: Span) -> bool:
 
 def is_actor(span: Span) -> bool:
     """True when a city name stands for its government ("Moscow is demanding", "Moscow's")."""
-    token = span.root
-    while token.dep_ == "conj" and token.head is not token:
-        token = token.head
+    token = _first_conjunct(span.root)
     if token.dep_ in _ACTOR_DEPS and token.dep_ != "compound":
         return True
     prep = _governing_prep(span)

@@ -34,7 +34,8 @@ _HAPPENINGS = {
 def extract_facts(doc: Doc) -> tuple[Fact, ...]:
     """Durations that qualify a happening ("the nearly eight-hour talks")."""
     facts: list[Fact] = []
-    for match in _DURATION.finditer(doc.text):
+    text = doc.text  # built afresh on every access, so once
+    for match in _DURATION.finditer(text):
         about_words = match.group("about").lower().replace("-", " ").split()
         noun = next((w for w in about_words if w in _HAPPENINGS), None)
         if noun is None:
@@ -49,7 +50,7 @@ def extract_facts(doc: Doc) -> tuple[Fact, ...]:
                 kind="duration",
                 about=_canonical(noun),
                 value=value,
-                mention=Mention(start, end, doc.text[start:end]),
+                mention=Mention(start, end, text[start:end]),
             )
         )
     return tuple(facts)

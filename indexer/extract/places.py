@@ -6,11 +6,13 @@ other location stays a plain place. Coordinates and country codes come from geon
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from indexer.extract.doc_index import doc_index
 from indexer.extract.entities import Candidate, candidates
 from indexer.extract.reference import Geo, reference, slug
 from indexer.models import DateRef, Mention, Party, Place, Venue
@@ -78,6 +80,7 @@ _EVENT_VERBS = frozenset(
     }
 )
 _PASS_THROUGH = frozenset({"prep", "pobj", "conj", "cc", "appos", "compound", "punct", "npadvmod"})
+_EVENT_HEADS = "storyrecords.event_heads"  # doc.user_data key: token index -> its event head
 
 
 @dataclass
@@ -106,31 +109,65 @@ def _geo_for(cand: Candidate) -> Geo:
 
 def event_head(span: Span) -> Token | None:
     """The happening a location is the setting of, read from the dependency path upwards."""
-    token = span.root
-    while token.dep_ in _PASS_THROUGH and token.head is not token:
-        token = token.head
-        if token.ent_type_ and token.dep_ in _PASS_THROUGH:
+    head, _ = _climb(span.root)
+    return None if head is None else span.doc[head]
+
+
+def _climb(token: Token) -> tuple[int | None, bool]:
+    """(event head, whether it lies above ``token`` on its path) of the place ``token`` heads.
+
+    Each token's answer is kept on the doc: places along one long chain ("talks in A in B in
+    C ...") share the climb instead of each walking it again.
+    """
+    doc = token.doc
+    known: dict[int, tuple[int | None, bool]] = doc.user_data.setdefault(_EVENT_HEADS, {})
+    climbed: list[int] = []
+    node = token
+    off_path = False  # the head is a subject beside the path ("the summit took place")
+    while True:
+        if node.i in known:
+            head, above = known[node.i]
+            off_path = head is not None and not above and head != node.i
+            break
+        climbed.append(node.i)
+        if node.dep_ not in _PASS_THROUGH or node.head.i == node.i:
+            head, off_path = _setting_of(node)
+            break
+        node = node.head
+        if node.ent_type_ and node.dep_ in _PASS_THROUGH:
             continue
-        if token.pos_ in {"NOUN", "PROPN"} and token.lemma_.lower() in _EVENT_NOUNS:
-            return token
-        if token.pos_ == "ADP":
+        if node.pos_ in {"NOUN", "PROPN"} and node.lemma_.lower() in _EVENT_NOUNS:
+            head = node.i
+            break
+        if node.pos_ == "ADP":
             continue
+        head, off_path = _setting_of(node)
         break
+    for i in climbed:
+        known[i] = (head, head is not None and not off_path and head != i)
+    return known[token.i]
+
+
+def _setting_of(token: Token) -> tuple[int | None, bool]:
+    """Where the climb from a location stopped: an event noun or verb, or the subject of
+    "take place" (then True: it is beside the path, not on it), or nothing."""
     if token.pos_ in {"NOUN", "PROPN"} and token.lemma_.lower() in _EVENT_NOUNS:
-        return token
+        return token.i, False
     if token.pos_ in {"VERB", "AUX"}:
         if token.lemma_.lower() in _EVENT_VERBS:
-            return token
-        if token.lemma_.lower() == "take" and any(c.lower_ == "place" for c in token.children):
-            subjects = [c for c in token.children if c.dep_ in {"nsubj", "nsubjpass"}]
-            return subjects[0] if subjects else token
-    return None
+            return token.i, False
+        children = doc_index(token.doc).children_of(token)
+        if token.lemma_.lower() == "take" and any(c.lower_ == "place" for c in children):
+            subjects = [c for c in children if c.dep_ in {"nsubj", "nsubjpass"}]
+            return (subjects[0].i, True) if subjects else (token.i, False)
+    return None, False
 
 
 def _phrase(head: Token) -> str:
     """'crisis talks', 'NATO-Ukraine Commission meeting': the event noun with its modifiers."""
+    children = doc_index(head.doc).children_of(head)
     if head.pos_ == "VERB":
-        subjects = [c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}]
+        subjects = [c for c in children if c.dep_ in {"nsubj", "nsubjpass"}]
         if subjects:
             subj = subjects[0]
             mods = [t for t in subj.subtree if t.dep_ not in {"det", "punct"} and t.i <= subj.i]
@@ -138,19 +175,86 @@ def _phrase(head: Token) -> str:
         return head.lemma_
     mods = [
         c
-        for c in head.lefts
-        if c.dep_ in {"compound", "amod"}
+        for c in children
+        if c.i < head.i
+        and c.dep_ in {"compound", "amod"}
         and c.lower_ not in {"further", "more", "first", "other", "new", "next", "possible"}
     ]
     return " ".join([*(m.text for m in mods), head.text])
 
 
-def _what(span: Span, head: Token, parties: Sequence[Party]) -> str:
+class _Context:
+    """What every venue of one doc looks up: party mentions, sentences, dates by position."""
+
+    def __init__(self, doc: Doc, parties: Sequence[Party], dates: Sequence[DateRef]) -> None:
+        self.doc = doc
+        self.index = doc_index(doc)
+        self.by_offset = {m.start: p for p in parties for m in p.mentions}
+        self.valued = [d for d in dates if d.value]
+        self._order = sorted(range(len(self.valued)), key=lambda i: self.valued[i].start)
+        self._starts = [self.valued[i].start for i in self._order]
+        self._lemmas: dict[int, set[str]] = {}
+        self._org_above: dict[int, int | None] = {}
+        self._depth: dict[int, int] = {}
+
+    def chars(self, first: int, last: int) -> tuple[int, int]:
+        """Character range of sentences ``first`` to ``last``."""
+        doc = self.doc
+        end_token = doc[self.index.sentences[last][1] - 1]
+        return doc[self.index.sentences[first][0]].idx, end_token.idx + len(end_token)
+
+    def dates_in(self, start_char: int, end_char: int) -> list[DateRef]:
+        """Valued dates starting in [start_char, end_char), in the order they were given."""
+        lo = bisect.bisect_left(self._starts, start_char)
+        hi = bisect.bisect_left(self._starts, end_char)
+        return [self.valued[i] for i in sorted(self._order[lo:hi])]
+
+    def sentence_lemmas(self, number: int) -> set[str]:
+        """Lower-cased lemmas of one sentence, read once."""
+        if number not in self._lemmas:
+            a, b = self.index.sentences[number]
+            self._lemmas[number] = {self.doc[i].lemma_.lower() for i in range(a, b)}
+        return self._lemmas[number]
+
+    def depth(self, token: Token) -> int:
+        """Steps from ``token`` up to its sentence root."""
+        path: list[Token] = []
+        node = token
+        while node.i not in self._depth and node.head.i != node.i:
+            path.append(node)
+            node = node.head
+        depth = self._depth.setdefault(node.i, 0)
+        for step in reversed(path):
+            depth += 1
+            self._depth[step.i] = depth
+        return self._depth[token.i]
+
+    def organisation_above(self, token: Token) -> Token | None:
+        """The nearest ancestor of ``token`` that is an organisation's mention."""
+        path: list[int] = []
+        node = token
+        found: int | None = None
+        while node.head.i != node.i:
+            if node.i in self._org_above:
+                found = self._org_above[node.i]
+                break
+            path.append(node.i)
+            node = node.head
+            party = self.by_offset.get(node.idx)
+            if party is not None and party.kind == "organization":
+                found = node.i
+                break
+        for i in path:
+            self._org_above[i] = found
+        return None if found is None else self.doc[found]
+
+
+def _what(span: Span, head: Token, context: _Context) -> str:
     """The event phrase, plus who meets whom or the organisation hosting it when stated."""
     base = _phrase(head)
-    by_offset = {m.start: p for p in parties for m in p.mentions}
+    by_offset = context.by_offset
     who: list[str] = []
-    for child in span.root.children:
+    for child in context.index.children_of(span.root):
         if child.dep_ == "relcl":
             for tok in child.subtree:
                 party = by_offset.get(tok.idx)
@@ -158,30 +262,30 @@ def _what(span: Span, head: Token, parties: Sequence[Party]) -> str:
                     who.append(party.name)
     if len(who) >= 2:
         return f"{base} between {' and '.join(who)}"
-    for anc in span.root.ancestors:
-        party = by_offset.get(anc.idx)
-        if party is not None and party.kind == "organization":
-            return f"{base} at {party.name}"
-        if anc.i == head.i:
-            break
+    # the first organisation on the way up from the place, up to the happening when that is
+    # on the way
+    host = context.organisation_above(span.root)
+    head_above = _climb(span.root)[1]
+    if host is not None and (not head_above or context.depth(host) >= context.depth(head)):
+        return f"{base} at {by_offset[host.idx].name}"
     return base
 
 
-def _date_for(loc: _Loc, doc: Doc, dates: Sequence[DateRef]) -> str | None:
+def _date_for(loc: _Loc, context: _Context) -> str | None:
     """The date of the happening: nearest dated expression in its sentence, else the talks'."""
-    valued = [d for d in dates if d.value]
+    sentence = context.index.sentence
     for span, _head in loc.events:
-        sent = span.sent
-        here = [d for d in valued if sent.start_char <= d.start < sent.end_char]
+        # the sentence(s) the place is in, as Span.sent reads them
+        here = context.dates_in(*context.chars(sentence[span.start], sentence[span.end - 1]))
         if here:
             anchor = span.start_char
             return min(here, key=lambda d: (d.granularity != "day", abs(d.start - anchor))).value
+    count = len(context.index.sentences)
     for span, head in loc.events:
-        following = list(doc.sents)
-        index = next(i for i, s in enumerate(following) if s.start <= span.start < s.end)
-        for sent in following[index + 1 : index + 3]:
-            has_event = any(t.lemma_.lower() == head.lemma_.lower() for t in sent)
-            here = [d for d in valued if sent.start_char <= d.start < sent.end_char]
+        number = sentence[span.start]
+        for following in range(number + 1, min(number + 3, count)):
+            has_event = head.lemma_.lower() in context.sentence_lemmas(following)
+            here = context.dates_in(*context.chars(following, following))
             if has_event and here:
                 return here[0].value
     return None
@@ -204,13 +308,14 @@ def extract_locations(
             loc.events.append((cand.span, head))
     venues: list[Venue] = []
     places: list[Place] = []
+    context = _Context(doc, parties, dates)
     for loc in locs.values():
         geo = loc.geo
         mentions = tuple(loc.mentions)
         if loc.events:
             span, head = loc.events[0]
-            what = _what(span, head, parties)
-            date = _date_for(loc, doc, dates)
+            what = _what(span, head, context)
+            date = _date_for(loc, context)
             venues.append(
                 Venue(loc.id, geo.name, geo.country, geo.lat, geo.lon, what, date, mentions)
             )

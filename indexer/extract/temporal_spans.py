@@ -12,7 +12,11 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from indexer.extract.budget import MAX_EXPRESSION_CHARS
+from indexer.extract.doc_index import doc_index
 from indexer.extract.temporal_values import Tense
+
+_TENSES = "storyrecords.clause_tenses"  # doc.user_data key: verb index -> clause tense
 
 _EXTRA = re.compile(
     r"\b(?:(?:this|last|next|early|late|mid)[- ])?(?:monday|tuesday|wednesday|thursday|friday|"
@@ -127,9 +131,10 @@ class TemporalSpan:
 
 def clause_verb(token: Token) -> Token | None:
     """The nearest verb (or auxiliary-bearing predicate) above ``token`` in its sentence."""
+    index = doc_index(token.doc)
     node = token
     for _ in range(12):
-        if node.pos_ in {"VERB", "AUX"} or any(c.dep_ in {"aux", "auxpass"} for c in node.children):
+        if node.pos_ in {"VERB", "AUX"} or index.aux_children[node.i]:
             return node
         if node.head.i == node.i:
             return None
@@ -139,19 +144,18 @@ def clause_verb(token: Token) -> Token | None:
 
 def _has_had(token: Token) -> bool:
     """Whether ``token`` carries the past-perfect auxiliary "had"."""
-    return any(c.lower_ == "had" and c.dep_ in {"aux", "auxpass"} for c in token.children)
+    return any(c.lower_ == "had" for c in doc_index(token.doc).auxiliaries_of(token))
 
 
-def clause_tense(verb: Token | None) -> Tense:
-    """Past, present or future of a clause, from its verb's morphology and auxiliaries."""
-    if verb is None:
-        return "none"
-    auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}]
+def _own_tense(verb: Token) -> Tense | None:
+    """The tense ``verb`` shows itself; None for a bare infinitive, which takes its governor's."""
+    index = doc_index(verb.doc)
+    auxes = index.auxiliaries_of(verb)
     words = {a.lower_ for a in auxes}
     if "had" in words or ("to" in words and _has_had(verb.head)):
         return "past"  # past perfect: "had been due to expire Friday" looks back
     if words & _FUTURE_AUX or (
-        verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in verb.children)
+        verb.lower_ == "going" and any(c.dep_ == "xcomp" for c in index.children_of(verb))
     ):
         return "future"
     if "to" in words and verb.head.lemma_ in _FUTURE_HEADS:
@@ -170,9 +174,36 @@ def clause_tense(verb: Token | None) -> Tense:
         return "present"
     if "to" in words:
         return "none"
-    if verb.tag_ == "VB":
-        return clause_tense(clause_verb(verb.head)) if verb.head.i != verb.i else "none"
+    if verb.tag_ == "VB" and verb.head.i != verb.i:
+        return None
     return "none"
+
+
+def clause_tense(verb: Token | None) -> Tense:
+    """Past, present or future of a clause, from its verb's morphology and auxiliaries.
+
+    A bare infinitive takes the tense of the clause above it; each verb's answer is kept on
+    the doc, so a long chain of them is climbed once, not once per date below it.
+    """
+    if verb is None:
+        return "none"
+    known: dict[int, Tense] = verb.doc.user_data.setdefault(_TENSES, {})
+    climbed: list[int] = []
+    node: Token | None = verb
+    tense: Tense = "none"
+    while node is not None:
+        if node.i in known:
+            tense = known[node.i]
+            break
+        climbed.append(node.i)
+        own = _own_tense(node)
+        if own is not None:
+            tense = own
+            break
+        node = clause_verb(node.head)
+    for i in climbed:
+        known[i] = tense
+    return tense
 
 
 def _trim(doc: Doc, start: int, end: int) -> tuple[int, int]:
@@ -228,33 +259,92 @@ def _year_is_number(doc: Doc, start: int, end: int) -> bool:
     )
 
 
+class _Ranges:
+    """A set of token ranges that answers "which overlap [start, end)" by the tokens it covers.
+
+    A list scanned per query was quadratic in the number of dates; ranges here are found
+    through the positions they cover, so a query costs its own length plus its answer.
+    """
+
+    def __init__(self) -> None:
+        self.ranges: set[tuple[int, int]] = set()
+        self._covering: dict[int, set[tuple[int, int]]] = {}  # token -> ranges over it
+        self._empty: dict[int, set[tuple[int, int]]] = {}  # token -> empty ranges there
+
+    def _cells(self, r: tuple[int, int]) -> tuple[dict[int, set[tuple[int, int]]], range]:
+        if r[0] == r[1]:
+            return self._empty, range(r[0], r[0] + 1)
+        return self._covering, range(r[0], r[1])
+
+    def add(self, r: tuple[int, int]) -> None:
+        """Add one range (a repeat is the same range)."""
+        if r not in self.ranges:
+            self.ranges.add(r)
+            table, cells = self._cells(r)
+            for i in cells:
+                table.setdefault(i, set()).add(r)
+
+    def remove(self, r: tuple[int, int]) -> None:
+        """Drop one range."""
+        self.ranges.discard(r)
+        table, cells = self._cells(r)
+        for i in cells:
+            table[i].discard(r)
+
+    def overlapping(self, start: int, end: int) -> set[tuple[int, int]]:
+        """Every range (a, b) with a < end and start < b."""
+        if start == end:
+            return {r for r in self._covering.get(start, ()) if r[0] < start}
+        found: set[tuple[int, int]] = set()
+        for i in range(start, end):
+            found.update(self._covering.get(i, ()))
+            if i > start:
+                found.update(self._empty.get(i, ()))
+        return found
+
+
+def _sentence_has(doc: Doc, words: frozenset[str] | set[str]) -> list[bool]:
+    """For each sentence, whether one of its tokens (lower-cased) is in ``words``."""
+    index = doc_index(doc)
+    return [any(doc[i].lower_ in words for i in range(a, b)) for a, b in index.sentences]
+
+
 def find_temporal_spans(doc: Doc) -> list[TemporalSpan]:
     """Every temporal expression in ``doc``, in text order, without overlaps."""
-    ranges: list[tuple[int, int]] = []
+    ranges = _Ranges()
     for ent in doc.ents:
         if ent.label_ in {"DATE", "TIME"}:
-            ranges.extend(_trim(doc, start, end) for start, end in _split(doc, ent.start, ent.end))
+            for start, end in _split(doc, ent.start, ent.end):
+                ranges.add(_trim(doc, start, end))
     for start, end in _regex_spans(doc):
         start, end = _trim(doc, start, end)
-        overlap = [r for r in ranges if r[0] < end and start < r[1]]
+        overlap = ranges.overlapping(start, end)
         if _year_is_number(doc, start, end):
             continue
         if not overlap:
-            ranges.append((start, end))
+            ranges.add((start, end))
         elif all(start <= r[0] and r[1] <= end for r in overlap):
-            ranges = [r for r in ranges if r not in overlap] + [(start, end)]
+            for r in overlap:
+                ranges.remove(r)
+            ranges.add((start, end))
     spans = []
+    index = doc_index(doc)
     reports_quarters = any("quarter" in t.lower_ for t in doc)
-    for start, end in sorted(set(ranges)):
+    with_quarter = _sentence_has(doc, {"quarter", "third-quarter"})
+    with_figures = _sentence_has(doc, _FIGURES) if reports_quarters else []
+    for start, end in sorted(ranges.ranges):
         if start >= end:
             continue
         span = doc[start:end]
-        if _NOT_DATES.fullmatch(span.text):
+        text = span.text
+        if len(text) > MAX_EXPRESSION_CHARS or _NOT_DATES.fullmatch(text):
             continue
         verb = clause_verb(span.root)
         possessive = end < len(doc) and doc[end].tag_ == "POS"
-        quarterly = any(t.lower_ in {"quarter", "third-quarter"} for t in span.sent) or (
-            reports_quarters and any(t.lower_ in _FIGURES for t in span.sent)
+        # the sentence(s) the span is in, as Span.sent reads them
+        sentences = range(index.sentence[start], index.sentence[end - 1] + 1)
+        quarterly = any(with_quarter[n] for n in sentences) or (
+            reports_quarters and any(with_figures[n] for n in sentences)
         )
         tense = "past" if possessive else clause_tense(verb)
         if start >= 3 and doc[start - 3 : start].text.lower() in {"as soon as", "as early as"}:

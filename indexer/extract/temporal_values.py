@@ -3,7 +3,9 @@
 Own rules cover what news text says most ("Friday", "last year", "the third quarter",
 "three days", "mid-2019"); ``dateparser`` is only the fallback for spans no rule knows.
 Tense decides the direction of bare weekdays and months: past reporting looks back,
-plans look ahead.
+plans look ahead. The rules are tried in the order of :data:`RULES`, special cases and
+fallback included; the first that answers wins. Spans longer than
+``MAX_EXPRESSION_CHARS`` are no date, so no pattern ever reads more than that.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from functools import lru_cache
 from typing import Literal
 
 from dateparser.date import DateDataParser
+
+from indexer.extract.budget import MAX_EXPRESSION_CHARS, MAX_SLOW_PARSE_CHARS, spend_slow_parse
 
 Tense = Literal["past", "present", "future", "none"]
 TimexType = Literal["DATE", "TIME", "DURATION", "SET"]
@@ -234,18 +239,39 @@ def _clean(text: str) -> str:
     return re.sub(r"^(?:pre|post)-(?=\d{4}$)", "", text)
 
 
-Rule = Callable[[re.Match[str], dt.date | None, Tense], Normalised | None]
-_RULES: list[tuple[re.Pattern[str], Rule]] = []
+class Verdict(Enum):
+    """A rule's answer that ends the search without a value."""
+
+    NOT_TEMPORAL = "not temporal"
 
 
-def rule(pattern: str) -> Callable[[Rule], Rule]:
-    """Register a normalisation rule for a full-match regex over the cleaned text."""
+Resolver = Callable[[re.Match[str], dt.date | None, Tense], Normalised | Verdict | None]
 
-    def register(func: Rule) -> Rule:
-        _RULES.append((re.compile(pattern), func))
-        return func
 
-    return register
+@dataclass(frozen=True)
+class Rule:
+    """One normalisation rule: a full-match pattern and what a match of it means.
+
+    ``resolve`` answers a value, :attr:`Verdict.NOT_TEMPORAL` (stop, the text is no date)
+    or None (no opinion: the next rule in :data:`RULES` is tried).
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    resolve: Resolver
+    raw: bool = False  # match the text as given (case kept), not the cleaned text
+    quarterly_only: bool = False  # only in sentences that report quarterly results
+
+
+def rule(
+    pattern: str, *, flags: int = 0, raw: bool = False, quarterly_only: bool = False
+) -> Callable[[Resolver], Rule]:
+    """Make a :class:`Rule` of a resolver; where it ranks is its place in :data:`RULES`."""
+
+    def make(func: Resolver) -> Rule:
+        return Rule(func.__name__, re.compile(pattern, flags), func, raw, quarterly_only)
+
+    return make
 
 
 def _relative(
@@ -667,12 +693,14 @@ def _the_year(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised
     return _relative(ref, lambda r: f"{r.year:04d}")
 
 
+# Each leading modifier is one atomic step, "the coming" tried before "the": a run of them
+# is read one way, not every way ("the past" as one word or two), which was exponential.
 @rule(
-    r"(?:(?:about|some|nearly|almost|roughly|approximately|more than|less than|over|just|only|"
+    r"(?>(?:about|some|nearly|almost|roughly|approximately|more than|less than|over|just|only|"
     r"at least|least|no more than|as long as|as much as|barely|year-earlier|year-ago|"
-    r"up to|the|a|an|another|the (?:past|last|next|previous|first|final|coming|"
-    r"following|latest|remaining)|(?:the )?(?:first|last|past|next|previous)|all|each|"
-    r"another|those|these|full|entire|whole) )*"
+    r"up to|the (?:past|last|next|previous|first|final|coming|following|latest|remaining)|"
+    r"(?:the )?(?:first|last|past|next|previous)|the|a|an|another|all|each|"
+    r"those|these|full|entire|whole) )*"
     r"(" + _NUM_WORDS + r"|several|a few|few|many|a couple of|couple of|some)?[- ]?"
     r"(?:and a half )?(?:full |more |consecutive |straight |long |calendar |business |"
     r"successive |fiscal |trading )?" + _UNIT + r"(?:-long|-old| long| running| old)?"
@@ -767,24 +795,38 @@ def _parser(base: dt.date, prefer: str) -> DateDataParser:
     return DateDataParser(languages=["en"], settings=settings)
 
 
-def _fallback(text: str, ref: dt.date | None, tense: Tense) -> Normalised | None:
-    """Ask dateparser (anchored at ``ref``) about spans none of the rules covers."""
-    if not re.search(r"[a-z]", text) or not re.search(r"\d|" + _MON + "|" + _WD, text):
-        return None
-    prefer = "future" if tense == "future" else "past"
+@lru_cache(maxsize=4096)
+def _dateparse(text: str, base: dt.date, prefer: str) -> tuple[dt.datetime, str | None] | None:
+    """dateparser's reading of ``text`` (date and period); kept, as news repeats its dates."""
     try:
-        data = _parser(ref or dt.date(1900, 1, 1), prefer).get_date_data(text)
+        data = _parser(base, prefer).get_date_data(text)
     except (ValueError, OverflowError):
         return None
     if data.date_obj is None:
         return None
-    period = data.period or "day"
-    if period == "time" and data.date_obj.hour == 0 and data.date_obj.minute == 0:
+    return data.date_obj, data.period
+
+
+def _fallback(text: str, ref: dt.date | None, tense: Tense) -> Normalised | None:
+    """Ask dateparser (anchored at ``ref``) about spans none of the rules covers."""
+    if len(text) > MAX_SLOW_PARSE_CHARS:
+        return None
+    if not re.search(r"[a-z]", text) or not re.search(r"\d|" + _MON + "|" + _WD, text):
+        return None
+    prefer = "future" if tense == "future" else "past"
+    base = ref or dt.date(1900, 1, 1)
+    spend_slow_parse((text, base, prefer))
+    found = _dateparse(text, base, prefer)
+    if found is None:
+        return None
+    date_obj, period = found
+    period = period or "day"
+    if period == "time" and date_obj.hour == 0 and date_obj.minute == 0:
         period = "day"
     if ref is None and re.search(r"\b\d{4}\b", text) is None:
         return Normalised("DATE", None)
     kind: TimexType = "TIME" if period == "time" else "DATE"
-    return Normalised(kind, data.date_obj.strftime(_FORMATS.get(period, "%Y-%m-%d")))
+    return Normalised(kind, date_obj.strftime(_FORMATS.get(period, "%Y-%m-%d")))
 
 
 _YEAR_BACK = re.compile(
@@ -833,6 +875,84 @@ def _spell_years(text: str) -> str:
     )
 
 
+@rule(rf".{{{MAX_EXPRESSION_CHARS + 1},}}", flags=re.DOTALL, raw=True)
+def _too_long(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Verdict:
+    """A span this long is NER running over a repeated phrase, not one temporal expression."""
+    return Verdict.NOT_TEMPORAL
+
+
+@rule(r"(?=.*\b(?:may|march)\b)\D*", flags=re.DOTALL, raw=True)
+def _verb_not_month(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Verdict:
+    """Lower-case "may" or "march" without a digit: the modal verb and the verb, not months."""
+    return Verdict.NOT_TEMPORAL
+
+
+@rule(_YEAR_BACK.pattern, quarterly_only=True)
+def _quarter_a_year_back(
+    m: re.Match[str], ref: dt.date | None, tense: Tense
+) -> Normalised | None:
+    """In quarterly results "a year earlier" is the same quarter a year before (TimeBank)."""
+    return Normalised("DATE", _previous_quarter(ref, 1)) if ref is not None else None
+
+
+@rule(_BARE_YEAR_BACK.pattern)
+def _year_back(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised:
+    return _relative(ref, lambda r: f"{r.year - 1:04d}")
+
+
+@rule(_WEEK_OF.pattern)
+def _week_of(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    """ "the week of January 10": the ISO week of the day, when the rest names a day."""
+    day = normalise(m.group(1), ref, tense)
+    if day is not None and day.value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.value):
+        return Normalised("DATE", iso_week(dt.date.fromisoformat(day.value)))
+    return None
+
+
+@rule(r".*", flags=re.DOTALL)
+def _by_dateparser(m: re.Match[str], ref: dt.date | None, tense: Tense) -> Normalised | None:
+    """What no rule knows goes to dateparser, anchored at the reference date."""
+    return _fallback(m.group(0), ref, tense)
+
+
+#: Every rule in priority order: the first that answers wins. Reordering is an edit here.
+RULES: tuple[Rule, ...] = (
+    _too_long,
+    _verb_not_month,
+    _quarter_a_year_back,
+    _year_back,
+    _week_of,
+    _present,
+    _past,
+    _future,
+    _deictic_day,
+    _weekday,
+    _noon_day,
+    _clock_day,
+    _iso,
+    _slashed,
+    _month_date,
+    _relative_month,
+    _day_month,
+    _year,
+    _decade,
+    _century,
+    _dated_quarter,
+    _quarter,
+    _season,
+    _this_unit,
+    _ago,
+    _recent,
+    _year_end,
+    _the_year,
+    _duration,
+    _set,
+    _clock,
+    _bare_unit,
+    _by_dateparser,
+)
+
+
 def normalise(
     text: str, ref: dt.date | None, tense: Tense = "none", quarterly: bool = False
 ) -> Normalised | None:
@@ -841,23 +961,16 @@ def normalise(
     ``quarterly`` says the sentence reports quarterly results, where "a year earlier"
     means the same quarter a year before, as TimeBank's financial news annotates it.
     """
-    if re.search(r"\b(?:may|march)\b", text) and not re.search(r"\d", text):
-        return None  # the modal verb and the verb "march", not the months
-    cleaned = _spell_years(_clean(text))
-    cleaned = _LEAD_WEEKDAY.sub("", cleaned)
-    if quarterly and ref is not None and _YEAR_BACK.fullmatch(cleaned):
-        return Normalised("DATE", _previous_quarter(ref, 1))
-    if _BARE_YEAR_BACK.fullmatch(cleaned):
-        return _relative(ref, lambda r: f"{r.year - 1:04d}")
-    week_of = _WEEK_OF.fullmatch(cleaned)
-    if week_of:
-        day = normalise(week_of.group(1), ref, tense)
-        if day is not None and day.value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.value):
-            return Normalised("DATE", iso_week(dt.date.fromisoformat(day.value)))
-    for pattern, func in _RULES:
-        match = pattern.fullmatch(cleaned)
-        if match:
-            result = func(match, ref, tense)
-            if result is not None:
-                return result
-    return _fallback(cleaned, ref, tense)
+    cleaned = _LEAD_WEEKDAY.sub("", _spell_years(_clean(text)))
+    for candidate in RULES:
+        if candidate.quarterly_only and not quarterly:
+            continue
+        match = candidate.pattern.fullmatch(text if candidate.raw else cleaned)
+        if match is None:
+            continue
+        result = candidate.resolve(match, ref, tense)
+        if result is Verdict.NOT_TEMPORAL:
+            return None
+        if result is not None:
+            return result
+    return None
