@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -41,12 +42,22 @@ def _work(item: ArticleInput | None) -> Extraction | tuple[str, str] | None:
         return (str(exc), exc.field)
 
 
+def can_fork() -> bool:
+    """Whether forking is safe here: only from a process running no other thread.
+
+    A forked child inherits every lock another thread held at that instant (logging,
+    stdio, a store connection) and can wait on it forever; so a process that already
+    runs threads (a server, a test session) extracts in itself instead.
+    """
+    return threading.active_count() == 1
+
+
 def _extractions(
     items: Sequence[ArticleInput | None], extract: Extractor, processes: int
 ) -> Iterator[Extraction | tuple[str, str] | None]:
     """The extraction of each item (None for None), in order."""
     global _extract
-    if processes <= 1:
+    if processes <= 1 or not can_fork():
         _extract = extract
         for item in items:
             yield _work(item)
@@ -81,7 +92,7 @@ def index_all(
         item if isinstance(item, ArticleInput) and article_id_for(item) not in stored else None
         for item in prepared
     ]
-    if processes > 1 and any(to_extract):
+    if processes > 1 and any(to_extract) and can_fork():
         # Load the model here, once: the forked workers share its memory.
         indexer.extractor(ArticleInput(text="Warm-up: talks in Geneva on Monday."))
     results = _extractions(to_extract, indexer.extractor, processes)
