@@ -226,7 +226,10 @@ def extract(
     except ma.ValidationError as exc:
         raise click.ClickException(f"invalid input: {json.dumps(exc.messages)}") from exc
     run_extract, version = ingest.default_extractor()
-    extraction = ingest.language_aware(run_extract)(item)
+    try:
+        extraction = ingest.language_aware(run_extract)(item)
+    except Unprocessable as exc:  # over the extraction budget: what the API answers with a 422
+        raise click.ClickException(str(exc)) from exc
     if not extraction.text.strip():
         raise click.ClickException(str(Unprocessable("nothing article-like was left after "
                                                      "cleaning")))

@@ -73,8 +73,10 @@ class LanguageAware:
             extraction = self.inner(item)
             skipped: tuple[str, ...] = ()
         else:
+            from indexer.extract.budget import check_text
             from indexer.extract.clean import clean_text
 
+            check_text(item.text)  # the same cap as the English pipeline's
             extraction = Extraction(text=clean_text(item.text))
             skipped = ENGLISH_ONLY_STEPS
         return replace(extraction, language=language, language_source=source,

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 import trafilatura
 from lxml.html import HtmlElement
 
+from indexer.errors import Unprocessable
+from indexer.extract.budget import check_text
 from indexer.extract.clean import clean_text
 from indexer.web.errors import NotAnArticle
 
@@ -116,6 +118,10 @@ def main_text(tree: HtmlElement, url: str | None, titles: Iterable[str | None]) 
     raw = trafilatura.extract(tree, url=url, include_comments=False, fast=True) or ""
     anchors = anchor_texts(tree)
     lines = _drop_headline(raw.split("\n"), title_lines(tree, titles))
+    try:
+        check_text(raw)  # a page's text goes through the same cap as a client's
+    except Unprocessable as exc:
+        raise Unprocessable(f"The page's main text is too long. {exc}", field="html") from exc
     text = clean_text("\n".join(lines))
     return "\n".join(_trim_edges(text.split("\n"), anchors)).strip()
 

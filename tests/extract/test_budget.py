@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 import spacy
@@ -35,6 +36,34 @@ def test_cleaned_text_over_the_parse_cap_is_refused(blank: Pipeline) -> None:
 def test_too_many_tokens_are_refused_before_the_model_runs(blank: Pipeline) -> None:
     with pytest.raises(Unprocessable, match=r"50,001 words and marks; .* up to 50,000"):
         blank.extract("a " * (budget.MAX_PARSE_TOKENS + 1))
+
+
+def test_text_in_another_language_has_the_same_cap(blank: Pipeline) -> None:
+    # Only cleaning runs on it, but cleaning 20 MB still holds a worker.
+    from indexer.ingest import language_aware
+    from indexer.models import ArticleInput
+
+    extract = language_aware(lambda item: blank.extract(item.text))
+    text = "Colloqui a Ginevra tra Russia e NATO. " * 60_000
+    with pytest.raises(Unprocessable, match="up to 2,000,000"):
+        extract(ArticleInput(text=text, language="it"))
+
+
+def test_the_extract_command_says_the_text_is_over_budget(
+    blank: Pipeline, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from api import cli
+
+    monkeypatch.setattr("indexer.ingest.default_extractor",
+                        lambda: (lambda item: blank.extract(item.text), "blank"))
+    article = tmp_path / "long.txt"
+    article.write_text("a " * (budget.MAX_PARSE_TOKENS + 1), encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["extract", str(article)])
+    assert result.exit_code == 1 and result.exception is not None
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert "50,001 words and marks" in result.output
 
 
 def test_the_slow_date_parser_budget_counts_distinct_expressions() -> None:

@@ -121,3 +121,12 @@ def test_signatures_and_language_are_linear() -> None:
     words = lambda n: " ".join(f"word{i % 977} talks" for i in range(n))  # noqa: E731
     assert_linear(words, lambda text: signature(text), 5000)  # type: ignore[arg-type]
     assert_linear(words, lambda text: detect_language(text), 20000)  # type: ignore[arg-type]
+
+
+def test_a_page_whose_main_text_is_over_the_extraction_cap_is_refused() -> None:
+    paragraphs = "".join(f"<p>Talks number {i} in Geneva between Russia and NATO went on all day "
+                         "and into the night.</p>" for i in range(25_000))
+    page = f"<html><head><title>Long</title></head><body><article>{paragraphs}</article>"
+    with pytest.raises(Unprocessable, match=r"main text is too long.*up to 2,000,000") as caught:
+        extract_page(page + "</body></html>")
+    assert caught.value.field == "html"
