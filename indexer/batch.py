@@ -52,12 +52,17 @@ def can_fork() -> bool:
     return threading.active_count() == 1
 
 
+def pool_size(wanted: int) -> int:
+    """How many extraction processes run for ``wanted``: 1 (this one) when forking is unsafe."""
+    return wanted if wanted > 1 and can_fork() else 1
+
+
 def _extractions(
     items: Sequence[ArticleInput | None], extract: Extractor, processes: int
 ) -> Iterator[Extraction | tuple[str, str] | None]:
     """The extraction of each item (None for None), in order."""
     global _extract
-    if processes <= 1 or not can_fork():
+    if pool_size(processes) == 1:
         _extract = extract
         for item in items:
             yield _work(item)
@@ -92,7 +97,7 @@ def index_all(
         item if isinstance(item, ArticleInput) and article_id_for(item) not in stored else None
         for item in prepared
     ]
-    if processes > 1 and any(to_extract) and can_fork():
+    if pool_size(processes) > 1 and any(to_extract):
         # Load the model here, once: the forked workers share its memory.
         indexer.extractor(ArticleInput(text="Warm-up: talks in Geneva on Monday."))
     results = _extractions(to_extract, indexer.extractor, processes)

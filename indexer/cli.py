@@ -388,7 +388,16 @@ def index_records(
     extract, version = ingest.default_extractor()
     indexer = Indexer(store, extract, version)
     show = progress if progress is not None else sys.stderr.isatty()
+    from indexer.batch import default_processes, index_all, pool_size
+
+    tqdm.monitor_interval = 0  # tqdm's monitor is a thread, and the extraction pool forks
     bar = tqdm(total=len(records), desc="indexing", unit="article", disable=not show)
+    processes = pool_size(jobs or default_processes())
+    if jobs and jobs > processes:
+        click.echo(f"--jobs {jobs}: extracting in this process only (it runs other threads, "
+                   "and forking it could hang)", err=True)
+    elif processes > 1:
+        click.echo(f"extracting in {processes} processes", err=True)
 
     def heard(number: int, record: SourceRecord, outcome: Outcome) -> bool:
         bar.update(1)
@@ -405,9 +414,7 @@ def index_records(
             ))
         return False
 
-    from indexer.batch import default_processes, index_all
-
-    index_all(indexer, records, processes=jobs or default_processes(), on_outcome=heard)
+    index_all(indexer, records, processes=processes, on_outcome=heard)
     bar.close()
     if counts["unavailable"]:
         click.echo("stopping: the store is unreachable; nothing after this was indexed",

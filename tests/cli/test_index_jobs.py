@@ -56,12 +56,14 @@ def test_four_processes_store_what_one_process_stores(tmp_path: Path) -> None:
         # A process of its own: the pool forks only from a process without other threads.
         done = subprocess.run(
             [sys.executable, "-c", "from api.cli import main; main()", "--data-dir", str(data),
-             "index", "--no-progress", "--jobs", jobs, str(source)],
+             "index", "--progress", "--jobs", jobs, str(source)],
             capture_output=True, text=True, timeout=240,
             env={**os.environ, "STORYRECORDS_EXTRACTOR": "nlp"},
         )
         assert done.returncode == 0, done.stderr + done.stdout
         assert "rejected 0" in done.stdout + done.stderr
+        # with a progress bar too (tqdm's monitor thread would forbid forking)
+        assert ("extracting in 4 processes" in done.stderr) == (jobs == "4"), done.stderr
         stored[jobs] = _stored(data)
     assert len(stored["1"]) >= 5
     assert stored["4"] == stored["1"]
