@@ -352,16 +352,25 @@ BENCHMARKS = {
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                       "help_option_names": []}
 )
-@click.argument("name", type=click.Choice(sorted(BENCHMARKS)))
+@click.argument("name", metavar="{" + "|".join(sorted(BENCHMARKS)) + "}", required=False)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def bench(name: str, args: tuple[str, ...]) -> None:
+@click.pass_context
+def bench(ctx: click.Context, name: str | None, args: tuple[str, ...]) -> None:
     """Run a benchmark and print its table (options: storyrecords bench NAME --help).
 
     extract: pipeline vs bare spaCy; search: latency under load vs a raw Elasticsearch
-    query; assign: event assignment cost as the index grows.
+    query; assign: event assignment cost as the index grows; ingest: indexing throughput
+    (store writes, event assignment, optionally NLP) by worker count; memory: a worker's
+    resident memory as articles are extracted.
     """
     import importlib
 
+    if name in (None, "-h", "--help"):  # --help is the benchmark's own after NAME
+        click.echo(ctx.get_help())
+        ctx.exit(0 if name else 2)
+    if name not in BENCHMARKS:
+        raise click.BadParameter(f"{name!r} is not one of {', '.join(sorted(BENCHMARKS))}",
+                                 param_hint="NAME")
     importlib.import_module(BENCHMARKS[name]).main(list(args))
 
 

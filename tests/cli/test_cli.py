@@ -133,3 +133,10 @@ def test_store_options_work_after_the_subcommand_too(tmp_path: Path) -> None:
     for command in (["serve"], ["index"], ["demo"], ["reindex"], ["check"], ["keys", "create"]):
         shown = CliRunner().invoke(cli.main, [*command, "--help"])
         assert "--data-dir" in shown.output and "--elasticsearch-url" in shown.output, command
+
+
+def test_bench_without_a_name_shows_its_help_and_names_the_benchmarks() -> None:
+    shown = CliRunner().invoke(cli.main, ["bench", "--help"])
+    assert shown.exit_code == 0 and "{assign|extract|ingest|memory|search}" in shown.output
+    wrong = CliRunner().invoke(cli.main, ["bench", "nope"])
+    assert wrong.exit_code == 2 and "'nope' is not one of assign" in wrong.output
