@@ -17,6 +17,17 @@ from tests.faults.support import (
     shared_es_url,
 )
 
+#: A fault test loads hundreds of real articles through servers it kills and restarts: several
+#: minutes on a busy 2-core machine, so it gets a longer hang guard than the suite's 300 s.
+FAULT_TIMEOUT_S = 900
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(FAULT_TIMEOUT_S))
+
 
 @pytest.fixture(scope="module")
 def private_es() -> Iterator[EsInstance]:
