@@ -56,8 +56,10 @@ from tests.faults.support import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.elasticsearch]
 
-#: Kill once this many articles are acknowledged: well inside the 500-article load.
-KILL_AFTER = 150
+#: The load: 30 ECB+ happenings of 10 articles (300), enough for events that span the kill.
+CLUSTERS = 30
+#: Kill once this many articles are acknowledged: well inside the load.
+KILL_AFTER = 100
 ACKNOWLEDGED = ("created", "unchanged")
 #: The request timeout every ElasticsearchStore the CLI and the server open uses.
 REQUEST_TIMEOUT_S: float = inspect.signature(ElasticsearchStore).parameters["timeout"].default
@@ -139,7 +141,7 @@ def _bulk_outcome(response: requests.Response, docs: tuple[Doc, ...]) -> \
 
 
 def test_killed_mid_load(private_es: EsInstance, tmp_path: Path, record_property: Any) -> None:
-    """SIGKILL the server while two writers each load the 500 ECB+ articles into a store of
+    """SIGKILL the server while two writers each load 300 ECB+ articles into a store of
     their own: ``storyrecords index --report`` and one ``POST /v1/articles/bulk`` (NDJSON).
 
     The CLI exits 3 and its report names every record: those it calls created are stored
@@ -151,7 +153,7 @@ def test_killed_mid_load(private_es: EsInstance, tmp_path: Path, record_property
     clean on both stores. One kill and one restart serve both writers, which run side by side.
     """
     private_es.start()
-    docs = ecbplus_docs()
+    docs = ecbplus_docs(clusters=CLUSTERS)
     source = write_ndjson(tmp_path / "ecbplus.ndjson", docs)
     body = source.read_bytes()
     cli = es_backend(private_es.url, "kill-cli", tmp_path / "cli", **NO_NLP)
