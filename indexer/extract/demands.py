@@ -9,9 +9,11 @@ addressee, and its complement the action. Party ids come from the party mentions
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 from spacy.tokens import Doc, Span, Token
 
@@ -109,6 +111,14 @@ _SUBJECTS = {"nsubj", "nsubjpass"}
 _PRONOUNS = {"he", "she", "him", "her", "his"}
 _INCLUDE_SUBJECTS = {"this", "these", "they", "those", "it"}
 
+# What a complement of a cue asks for: its text, its tokens and whether it is negated.
+Action = tuple[str, list[Token], bool]
+# A phrase whose words span more tokens than this is not read (as if it were not there): no
+# sentence in the eval corpora is longer than 369 tokens, and reading every cue's complement
+# in a chain of clauses ("X demanded that Y demand that ...") would take time, and give text,
+# quadratic in the chain's length.
+MAX_PHRASE_TOKENS = 1000
+
 
 @dataclass(frozen=True)
 class _Draft:
@@ -143,6 +153,7 @@ class PartyIndex:
                 if party.kind == "person":
                     self.persons.append((span.start, party.id))
         self.persons.sort()
+        self._person_starts = [start for start, _ in self.persons]
         self.demonyms = self._demonyms(parties)
 
     @staticmethod
@@ -161,9 +172,9 @@ class PartyIndex:
             return self.by_token[token.i]
         if token.lower_ in self.demonyms:
             return self.demonyms[token.lower_]
-        if token.lower_ in _PRONOUNS:
-            before = [pid for start, pid in self.persons if start < token.i]
-            return before[-1] if before else None
+        if token.lower_ in _PRONOUNS:  # the person mentioned last before the pronoun
+            before = bisect_left(self._person_starts, token.i)
+            return self.persons[before - 1][1] if before else None
         return None
 
     def party_of_phrase(self, head: Token) -> str | None:
@@ -176,6 +187,8 @@ class PartyIndex:
         for child in head.children:
             if child.dep_ == "appos" and (found := self.by_token.get(child.i)):
                 return found
+        if _too_wide(head):
+            return None
         for token in head.subtree:
             if token.dep_ in {"prep", "relcl", "acl"} and token.i != head.i:
                 break
@@ -191,6 +204,12 @@ class PartyIndex:
             if party and party not in seen:
                 seen.append(party)
         return seen
+
+
+def _too_wide(*heads: Token) -> bool:
+    """Whether the phrases of ``heads`` together span more than ``MAX_PHRASE_TOKENS`` tokens."""
+    start = min(head.left_edge.i for head in heads)
+    return max(head.right_edge.i for head in heads) - start >= MAX_PHRASE_TOKENS
 
 
 def _conjuncts(token: Token) -> list[Token]:
@@ -321,12 +340,27 @@ def _items(obj: Token) -> list[Token]:
     return items
 
 
-def _noun_actions(obj: Token) -> list[tuple[str, list[Token], bool]]:
-    """One normalised action per coordinated noun object."""
+def _is_noun_item(item: Token) -> bool:
+    """Whether a coordinated item of a noun object gives an action."""
+    return item.pos_ in {"NOUN", "PROPN"} or item.dep_ == "pobj"
+
+
+def _has_noun_action(obj: Token) -> bool:
+    """Whether ``_noun_actions(obj)`` gives any action, reading deeper only when it must."""
+    items = _conjuncts(obj)
+    if _too_wide(*items):
+        return False
+    return any(map(_is_noun_item, items)) or any(map(_is_noun_item, _items(obj)))
+
+
+def _noun_actions(obj: Token) -> list[Action]:
+    """One normalised action per coordinated noun object (none when they are too wide)."""
+    if _too_wide(*_conjuncts(obj)):
+        return []
     items = _items(obj)
     actions = []
     for item in items:
-        if item.pos_ not in {"NOUN", "PROPN"} and item.dep_ != "pobj":
+        if not _is_noun_item(item):
             continue
         skip = {t.i for other in items if other.i > item.i for t in other.subtree}
         own = _own_tokens(item, skip)
@@ -354,7 +388,7 @@ def _hyphenated_action(parts: list[Token]) -> tuple[str, list[Token], bool]:
     return tokens_text(own).strip(' ,.;:"“”'), own, negated
 
 
-def _passive_clause(clause: Token) -> tuple[str, list[Token], bool] | None:
+def _passive_clause(clause: Token) -> Action:
     """ "[for] Russian troops to be withdrawn from X" read as "withdraw Russian troops from X"."""
     subj = [c for c in clause.children if c.dep_ in _SUBJECTS]
     if not subj:
@@ -460,8 +494,9 @@ def _states_a_demand(cue: Token) -> bool:
         return False
     if VERB_CUES[lemma] in {"rejects", "accepts"} and lemma not in {"refuse", "agree"}:
         return _rejected_object(cue) is not None
-    cue_text, actions = _cue_actions(cue)
-    return bool(actions) and not (lemma in _NEEDS_PREP and cue_text == lemma)
+    cue_text, complements = _cue_complements(cue)
+    has_action = bool(complements) or _has_object_action(cue)
+    return has_action and not (lemma in _NEEDS_PREP and cue_text == lemma)
 
 
 def _explicit_addressees(index: PartyIndex, cue: Token) -> tuple[str, ...]:
@@ -470,46 +505,91 @@ def _explicit_addressees(index: PartyIndex, cue: Token) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in found if p))
 
 
-def _cue_actions(cue: Token) -> tuple[str, list[tuple[str, list[Token], bool]]]:
+def _cue_actions(cue: Token) -> tuple[str, list[Action]]:
     """The cue as written ("call on") and the actions its complements name."""
+    cue_text, complements = _cue_complements(cue)
+    actions = [action for read in complements for action in read()]
+    if not actions:
+        for obj in _action_objects(cue):
+            actions.extend(_noun_actions(obj))
+    if not actions and _advice_given(cue):
+        actions.append(("", [], False))
+    return cue_text, actions
+
+
+def _cue_complements(cue: Token) -> tuple[str, list[Callable[[], list[Action]]]]:
+    """The cue as written and, unread, each complement that states an action.
+
+    Reading a complement walks its subtree, so deciding whether a cue states a demand at all
+    (which only needs to know that there is one) stays constant work per cue: in a chain of
+    clauses ("X demanded that Y demand that ...") every cue's complement is the rest of the
+    chain. Each reader gives at least one action.
+    """
     lemma = cue.lemma_.lower()
     cue_text = lemma
-    actions: list[tuple[str, list[Token], bool]] = []
+    complements: list[Callable[[], list[Action]]] = []
     xcomps = [c for c in cue.children if c.dep_ in {"xcomp", "oprd"}]
     if len(xcomps) > 1 and any(c.text == "-" for c in xcomps):
-        actions.append(_hyphenated_action(xcomps))
+        if not _too_wide(*xcomps):
+            complements.append(lambda: [_hyphenated_action(xcomps)])
     elif any(c.pos_ in {"VERB", "AUX"} for c in xcomps):
-        actions.append(_verb_action(next(c for c in xcomps if c.pos_ in {"VERB", "AUX"})))
+        verb = next(c for c in xcomps if c.pos_ in {"VERB", "AUX"})
+        if not _too_wide(verb):
+            complements.append(lambda: [_verb_action(verb)])
     for child in cue.children:
         if child.dep_ == "prep" and child.lower_ in {"on", "upon"} and lemma == "call":
             cue_text = f"call {child.lower_}"
         elif child.dep_ == "prep" and child.lower_ in _CUE_PREPS.get(lemma, set()):
             cue_text = f"{lemma} {child.lower_}"
             for pobj in child.children:
-                if pobj.dep_ == "pobj":
-                    actions.extend(_noun_actions(pobj))
-                elif pobj.dep_ == "pcomp":
-                    actions.append(_verb_action(pobj))
+                # a pobj is always one of its own noun actions, unless the items are too wide
+                if pobj.dep_ == "pobj" and not _too_wide(*_conjuncts(pobj)):
+                    complements.append(partial(_noun_actions, pobj))
+                elif pobj.dep_ == "pcomp" and not _too_wide(pobj):
+                    complements.append(partial(_one, _verb_action, pobj))
         elif child.dep_ == "advcl" and any(
             m.dep_ == "mark" and m.lower_ == "for" for m in child.children
         ):
             cue_text = f"{lemma} for"
-            found = _passive_clause(child)
-            if found:
-                actions.append(found)
-        elif child.dep_ == "ccomp" and child == _that_clause(cue):
-            own = [t for t in child.subtree if not (t.dep_ == "mark" and t.head.i == child.i)]
-            actions.append((tokens_text(own), own, False))
-    if not actions:
-        named = _named_object(cue)
-        for child in cue.children:
-            if child.dep_ != "dobj" or child == named:
-                continue
-            if lemma not in _ADDRESSED_BY_OBJECT or _object_is_action(cue, child):
-                actions.extend(_noun_actions(child))
-    if not actions and lemma in _ADVICE and any(c.dep_ == "dobj" for c in cue.children):
-        actions.append(("", [], False))
-    return cue_text, actions
+            if not _too_wide(child):
+                complements.append(partial(_one, _passive_clause, child))
+        elif child.dep_ == "ccomp" and child == _that_clause(cue) and not _too_wide(child):
+            complements.append(partial(_one, _clause_action, child))
+    return cue_text, complements
+
+
+def _one(read: Callable[[Token], Action], head: Token) -> list[Action]:
+    """The one action ``read`` gives for ``head``, as a list."""
+    return [read(head)]
+
+
+def _clause_action(clause: Token) -> Action:
+    """A that-clause as the action, without its "that"."""
+    own = [t for t in clause.subtree if not (t.dep_ == "mark" and t.head.i == clause.i)]
+    return tokens_text(own), own, False
+
+
+def _action_objects(cue: Token) -> list[Token]:
+    """Direct objects that are what is asked for, when no complement says it."""
+    lemma = cue.lemma_.lower()
+    named = _named_object(cue)
+    return [
+        child
+        for child in cue.children
+        if child.dep_ == "dobj"
+        and child != named
+        and (lemma not in _ADDRESSED_BY_OBJECT or _object_is_action(cue, child))
+    ]
+
+
+def _advice_given(cue: Token) -> bool:
+    """ "had been advising Marco Rubio": advice with unstated content."""
+    return cue.lemma_.lower() in _ADVICE and any(c.dep_ == "dobj" for c in cue.children)
+
+
+def _has_object_action(cue: Token) -> bool:
+    """Whether the objects of a cue without complements give it an action (without reading it)."""
+    return any(_has_noun_action(obj) for obj in _action_objects(cue)) or _advice_given(cue)
 
 
 def _rejected_object(cue: Token) -> Token | None:
@@ -520,20 +600,14 @@ def _rejected_object(cue: Token) -> Token | None:
     return None
 
 
-def _sentence_of(doc: Doc, token: Token) -> Span:
-    """The sentence containing ``token``."""
-    return doc[token.i : token.i + 1].sent
-
-
-def _from_verb(index: PartyIndex, cue: Token, stance: Stance) -> Iterator[_Draft]:
-    """Drafts anchored on a verb or adjective cue."""
+def _from_verb(index: PartyIndex, cue: Token, stance: Stance, sentence: Span) -> Iterator[_Draft]:
+    """Drafts anchored on a verb or adjective cue in ``sentence``."""
     lemma = cue.lemma_.lower()
     if cue.pos_ != "ADJ" and not _states_a_demand(cue):
         return
     claimants = _claimants(index, claimant_head(cue))
     if not claimants:
         return
-    sentence = _sentence_of(cue.doc, cue)
     if stance in {"rejects", "accepts"} and lemma not in {"refuse", "agree"}:
         obj = _rejected_object(cue)
         if obj is None:
@@ -584,12 +658,12 @@ def _noun_content(noun: Token) -> list[tuple[str, list[Token], bool]]:
             for pobj in child.children:
                 if pobj.dep_ == "pobj":
                     found.extend(_noun_actions(pobj))
-        elif child.dep_ in {"acl", "relcl"} and child.pos_ == "VERB":
+        elif child.dep_ in {"acl", "relcl"} and child.pos_ == "VERB" and not _too_wide(child):
             found.append(_verb_action(child))
     return found
 
 
-def _from_noun(index: PartyIndex, noun: Token) -> Iterator[_Draft]:
+def _from_noun(index: PartyIndex, noun: Token, sentence: Span) -> Iterator[_Draft]:
     """Drafts from a possessed demand noun: "Russia's demands for a guaranteed end to ..."."""
     owner = next((c for c in noun.children if c.dep_ == "poss"), None)
     if owner is None:
@@ -597,7 +671,6 @@ def _from_noun(index: PartyIndex, noun: Token) -> Iterator[_Draft]:
     claimant = index.party_of_phrase(owner)
     if claimant is None:
         return
-    sentence = _sentence_of(noun.doc, noun)
     for text, tokens, negated in _noun_content(noun):
         yield _Draft(
             (claimant,),
@@ -638,12 +711,12 @@ def _drafts(doc: Doc, index: PartyIndex) -> Iterator[_Draft]:
         for token in sent:
             lemma = token.lemma_.lower()
             if token.pos_ in {"VERB", "AUX"} and lemma in VERB_CUES:
-                yield from _from_verb(index, token, VERB_CUES[lemma])
+                yield from _from_verb(index, token, VERB_CUES[lemma], sent)
             elif token.pos_ == "ADJ" and lemma in ADJ_CUES:
                 if any(c.dep_ == "xcomp" for c in token.children):
-                    yield from _from_verb(index, token, ADJ_CUES[lemma])
+                    yield from _from_verb(index, token, ADJ_CUES[lemma], sent)
             elif token.pos_ == "NOUN" and lemma in NOUN_CUES:
-                yield from _from_noun(index, token)
+                yield from _from_noun(index, token, sent)
         yield from _from_listing(index, sent, previous)
         previous = sent
 
@@ -701,20 +774,25 @@ def extract_demands(doc: Doc, parties: Sequence[Party]) -> tuple[Demand, ...]:
     """All demand-like records in ``doc``; one per claimant when claimants are coordinated."""
     index = PartyIndex(doc, parties)
     found: dict[tuple[str, str | None, str, str, int], Demand] = {}
+    sentences: dict[int, Mention] = {}  # by start: a sentence's text is read once, not per cue
     for draft in _drafts(doc, index):
         for claimant, addressee in (
             (c, a) for c in draft.claimants for a in _addressees(index, doc, draft, c)
         ):
-            demand = Demand(
+            key = (claimant, addressee, draft.action, draft.stance, draft.sentence.start)
+            if key in found:
+                continue
+            sentence = sentences.get(draft.sentence.start)
+            if sentence is None:
+                sentence = sentences[draft.sentence.start] = _sentence_mention(draft.sentence)
+            found[key] = Demand(
                 claimant=claimant,
                 addressee=addressee,
                 action=draft.action,
                 cue=draft.cue,
                 stance=draft.stance,
-                sentence=_sentence_mention(draft.sentence),
+                sentence=sentence,
                 negated=draft.negated,
             )
-            key = (claimant, addressee, draft.action, draft.stance, draft.sentence.start)
-            found.setdefault(key, demand)
     sides = {p.id: p.affiliation for p in parties if p.affiliation}
     return tuple(_fill_counterparts(list(found.values()), sides))

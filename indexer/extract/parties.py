@@ -10,6 +10,7 @@ mention.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -167,7 +168,8 @@ def extract_parties(doc: Doc) -> tuple[Party, ...]:
     people = _people(found, ref)
     routed = {c.span.start for c in people}
     roles = {id(c): role_span(c.span, ref) for c in people}
-    inside_roles = [(r.start, r.end) for r in roles.values() if r is not None]
+    in_a_role = _RoleCover([(r.start, r.end) for r in roles.values() if r is not None])
+    affiliations = _Affiliations(found)
     fulls = sorted(
         {_clean_person(c.key) for c in people if len(_clean_person(c.key).split()) > 1},
         key=len,
@@ -175,7 +177,7 @@ def extract_parties(doc: Doc) -> tuple[Party, ...]:
     )
     for cand in found:
         span = cand.span
-        in_role = any(s <= span.start and span.end <= e for s, e in inside_roles)
+        in_role = in_a_role.covers(span.start, span.end)
         if not any(ch.isupper() for ch in span.text):
             continue  # "between us" tagged GPE: a pronoun, not the United States
         if cand.role == "country":
@@ -196,7 +198,7 @@ def extract_parties(doc: Doc) -> tuple[Party, ...]:
             if role.text not in builder.roles:
                 builder.roles.append(role.text)
             if builder.affiliation is None:
-                builder.affiliation = _affiliation(role, found)
+                builder.affiliation = affiliations.of(role)
     _unnamed_and_referring(doc, builders, ref)
     parties = [b.freeze() for b in builders.values()]
     return tuple(sorted(parties, key=lambda p: p.mentions[0].start if p.mentions else 0))
@@ -212,10 +214,11 @@ def _people(found: Sequence[Candidate], ref: Reference) -> list[Candidate]:
         names.update({" ".join(parts), parts[0], parts[-1]} if parts else set())
     known = {o.id for o in ref.orgs.values()}
     unknown = [c for c in found if c.role == "organization" and c.key not in known]
+    named = {i for p in people for i in range(p.span.start, p.span.end)}
     for cand in unknown:
         before = cand.span.doc[cand.span.start - 1] if cand.span.start > 0 else None
         if (before is not None and fold(before.text) in _PERSON_TITLES) or _person_like(
-            cand.span, people
+            cand.span, named
         ):
             names.add(fold(cand.span.text))
     people += [
@@ -224,13 +227,13 @@ def _people(found: Sequence[Candidate], ref: Reference) -> list[Candidate]:
     return sorted(people, key=lambda c: c.span.start)
 
 
-def _person_like(span: Span, people: Sequence[Candidate]) -> bool:
-    """A one-word ORG name coordinated with a person, owning what only people have ("Trump's
-    candidacy"), or taken up by he/his/she/her before another name comes, is a person's."""
+def _person_like(span: Span, named: set[int]) -> bool:
+    """A one-word ORG name coordinated with a person (``named``: the people's tokens), owning
+    what only people have ("Trump's candidacy"), or taken up by he/his/she/her before another
+    name comes, is a person's."""
     if len(span) != 1 or not span.text.isalpha() or span.text.isupper():
         return False
     token = span.root
-    named = {i for p in people for i in range(p.span.start, p.span.end)}
     if any(c.i in named for c in token.conjuncts):
         return True
     if token.dep_ in {"poss", "compound"} and token.head.lemma_.lower() in _PERSONAL_NOUNS:
@@ -352,6 +355,9 @@ def _unnamed_and_referring(doc: Doc, builders: dict[str, _Builder], ref: Referen
                     Antecedent(phrase[0].start, phrase[0].end, gid, "group", subject=subject)
                 )
 
+    windows = _Windows(doc, antecedents)
+    known = _KnownNames(builders)
+
     def add(pid: str, span: Span) -> None:
         if pid not in builders:
             name = pending[pid][1] if pid in pending else span.text
@@ -360,15 +366,16 @@ def _unnamed_and_referring(doc: Doc, builders: dict[str, _Builder], ref: Referen
             if pid in pending:
                 builders[pid].mentions.append(_mention(pending[pid][0]))
         builders[pid].mentions.append(_mention(span))
+        known.mentioned(builders[pid])
         owner.update((t.i, pid) for t in span if t.i not in owner)
 
     for head, _ in argument_heads(doc):
         if head.i in owner:
             continue
         if head.pos_ == "PRON":
-            if (found := coreference.resolve_pronoun(head, antecedents)) is not None:
+            if (found := coreference.resolve_pronoun(head, windows.around(head))) is not None:
                 add(found.party, doc[head.i : head.i + 1])
-        elif (found := coreference.resolve_nominal(head, antecedents)) is not None:
+        elif (found := coreference.resolve_nominal(head, windows.around(head))) is not None:
             add(found.party, doc[head.i : head.i + 1])
         elif is_actor_noun(head):
             phrase = _group_phrase(head, owner)
@@ -377,11 +384,87 @@ def _unnamed_and_referring(doc: Doc, builders: dict[str, _Builder], ref: Referen
                 pending.setdefault(gid, phrase)
                 add(gid, phrase[0])
         else:
-            _unlisted_organization(head, builders, owner, ref)
+            _unlisted_organization(head, builders, owner, ref, known)
+
+
+class _Windows:
+    """The antecedents overlapping a word's coreference window, in their order.
+
+    The window runs from ``coreference.WINDOW_SENTENCES`` sentences before the word's to the
+    end of its own. Everything resolving the word reads lies there (the nearest mention before
+    it in the window, the mentions holding its clause's and its sentence's subject), so the
+    answer is the one over all antecedents, without scanning every mention of the article.
+    """
+
+    def __init__(self, doc: Doc, antecedents: Sequence[Antecedent]) -> None:
+        self._doc = doc
+        self._antecedents = antecedents
+        self._by_start = sorted(range(len(antecedents)), key=lambda k: antecedents[k].start)
+        self._starts = [antecedents[k].start for k in self._by_start]
+        self._longest = max((a.end - a.start for a in antecedents), default=0)
+        self._sent_starts: list[int] = []  # read on first use, like the sentences themselves
+        self._sent_ends: list[int] = []
+
+    def around(self, token: Token) -> list[Antecedent]:
+        if not self._sent_starts:
+            for sent in self._doc.sents:
+                self._sent_starts.append(sent.start)
+                self._sent_ends.append(sent.end)
+        at = bisect_right(self._sent_starts, token.i) - 1
+        floor = self._sent_starts[max(at - coreference.WINDOW_SENTENCES, 0)]
+        end = self._sent_ends[at]
+        low = bisect_left(self._starts, floor - self._longest)
+        high = bisect_left(self._starts, end)
+        inside = sorted(k for k in self._by_start[low:high] if self._antecedents[k].end > floor)
+        return [self._antecedents[k] for k in inside]
+
+
+class _KnownNames:
+    """The article's party for a folded name, as ``_unlisted_organization`` looks it up: the
+    last party (in order of creation) with a mention of that text, else the first person whose
+    name has that word. Built on first use, then kept up to date as mentions are added, so each
+    look-up is constant work instead of a pass over every mention."""
+
+    def __init__(self, builders: dict[str, _Builder]) -> None:
+        self._builders = builders
+        self._order: dict[str, int] = {}
+        self._noted: dict[str, int] = {}  # party id -> how many of its mentions are indexed
+        self._by_mention: dict[str, _Builder] = {}
+        self._by_part: dict[str, _Builder] = {}
+        self._built = False
+
+    def get(self, name: str) -> _Builder | None:
+        if not self._built:
+            self._built = True
+            for builder in self._builders.values():
+                self.mentioned(builder)
+        found = self._by_mention.get(name)
+        return found if found is not None else self._by_part.get(name)
+
+    def mentioned(self, builder: _Builder) -> None:
+        """Index the mentions added to ``builder`` (a new builder goes last in the order)."""
+        if not self._built:
+            return
+        if builder.id not in self._order:
+            self._order[builder.id] = len(self._order)
+            if builder.kind == "person":
+                for part in fold(builder.name).split():
+                    self._by_part.setdefault(part, builder)
+        rank = self._order[builder.id]
+        for mention in builder.mentions[self._noted.get(builder.id, 0) :]:
+            key = fold(mention.text)
+            current = self._by_mention.get(key)
+            if current is None or self._order[current.id] <= rank:
+                self._by_mention[key] = builder
+        self._noted[builder.id] = len(builder.mentions)
 
 
 def _unlisted_organization(
-    head: Token, builders: dict[str, _Builder], owner: dict[int, str], ref: Reference
+    head: Token,
+    builders: dict[str, _Builder],
+    owner: dict[int, str],
+    ref: Reference,
+    known: _KnownNames,
 ) -> None:
     """A proper-noun argument NER missed: the article's party of that name, else an organisation
     (acronym or ORG-tagged: "urges Congress") or a person (two or three title-case words)."""
@@ -390,19 +473,15 @@ def _unlisted_organization(
         head = next((c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"), head)
         if head.pos_ != "PROPN" or not head.text.isupper():
             return
-    chain = [head]
-    while chain[0].i > 0:
-        prev = doc[chain[0].i - 1]
+    start = head.i
+    while start > 0:
+        prev = doc[start - 1]
         if prev.pos_ != "PROPN" or prev.dep_ != "compound" or prev.i in owner:
             break
-        chain.insert(0, prev)
-    span = doc[chain[0].i : head.i + 1]
+        start -= 1
+    span = doc[start : head.i + 1]
     if head.i in owner or not span.text[:1].isupper() or fold(span.text) in ref.media:
         return
-    known = {fold(m.text): b for b in builders.values() for m in b.mentions}
-    for b in builders.values():
-        if b.kind == "person":
-            known.update((part, b) for part in fold(b.name).split()[::-1] if part not in known)
     builder = known.get(fold(span.text))
     if builder is None and len(span) == 1 and (head.text.isupper() or head.ent_type_ == "ORG"):
         builder = _Builder(f"org:{slug(head.text)}", head.text, "organization")
@@ -414,6 +493,7 @@ def _unlisted_organization(
         return
     builder = builders.setdefault(builder.id, builder)
     builder.mentions.append(_mention(span))
+    known.mentioned(builder)
     owner.update((t.i, builder.id) for t in span)
 
 
@@ -424,12 +504,48 @@ def _short(acronyms: dict[str, str], key: str) -> str:
     return key
 
 
-def _affiliation(role: Span, found: Sequence[Candidate]) -> str | None:
-    """The first country or organisation named in a person's role."""
-    for cand in found:
-        if role.start <= cand.span.start and cand.span.end <= role.end:
-            if cand.role == "country":
-                return f"country:{cand.key}"
-            if cand.role == "organization" and cand.key.startswith("org:"):
-                return cand.key
-    return None
+class _RoleCover:
+    """Whether a token range lies inside one of the role spans, in log time per question.
+
+    A range [start, end) is inside a role (s, e) with s <= start and end <= e: of the roles
+    starting at or before ``start``, the one reaching furthest decides.
+    """
+
+    def __init__(self, roles: Sequence[tuple[int, int]]) -> None:
+        ordered = sorted(roles)
+        self._starts = [s for s, _ in ordered]
+        self._reach: list[int] = []
+        for _, end in ordered:
+            self._reach.append(max(end, self._reach[-1]) if self._reach else end)
+
+    def covers(self, start: int, end: int) -> bool:
+        at = bisect_right(self._starts, start)
+        return at > 0 and self._reach[at - 1] >= end
+
+
+class _Affiliations:
+    """The first country or organisation named in a person's role, read off the candidates
+    starting inside the role (candidates are in text order and do not overlap)."""
+
+    def __init__(self, found: Sequence[Candidate]) -> None:
+        self._found = found
+        self._starts = [c.span.start for c in found]
+        self._known: dict[tuple[int, int], str | None] = {}
+
+    def of(self, role: Span) -> str | None:
+        key = (role.start, role.end)
+        if key not in self._known:
+            self._known[key] = self._first(role)
+        return self._known[key]
+
+    def _first(self, role: Span) -> str | None:
+        for at in range(bisect_left(self._starts, role.start), len(self._found)):
+            cand = self._found[at]
+            if cand.span.start >= role.end:
+                break
+            if cand.span.end <= role.end:
+                if cand.role == "country":
+                    return f"country:{cand.key}"
+                if cand.role == "organization" and cand.key.startswith("org:"):
+                    return cand.key
+        return None

@@ -201,13 +201,27 @@ def _facts(doc: Doc) -> object:
     return extract_facts(doc)
 
 
-# parties and demands (indexer/extract/parties.py, demands.py) join this list once they pass.
+def _parties(doc: Doc) -> object:
+    from indexer.extract.parties import extract_parties
+
+    return extract_parties(doc)
+
+
+def _demands(doc: Doc) -> object:
+    from indexer.extract.demands import extract_demands
+    from indexer.extract.parties import extract_parties
+
+    return extract_demands(doc, extract_parties(doc))
+
+
 STEPS: dict[str, Callable[[Doc], object]] = {
     "temporal spans": _spans,
     "dates": _dates,
     "entities": _entities,
     "places": _places,
     "facts": _facts,
+    "parties": _parties,
+    "demands": _demands,
 }
 
 
@@ -240,6 +254,54 @@ def test_extraction_steps_grow_linearly(
 ) -> None:
     small, large = docs(family)
     found = growth(STEPS[step], small, large)
+    assert not found.problems(), found
+
+
+# Argument structures that only the parties and demands steps read closely: a chain of
+# demands each stating the rest as its action, pronouns, titles and unlisted names to resolve
+# against every mention before them, many cues in one sentence, a long coordinated subject.
+ARGUMENT_FAMILIES: dict[str, Family] = {
+    "nested demands": lambda n: "Russia demanded that NATO demand that " * (n // 6),
+    "pronouns": lambda n: "Mr. Smith met NATO. He urged NATO to leave. " * (n // 12),
+    "titles": lambda n: (
+        "Foreign Minister Sergei Lavrov met NATO. The minister urged NATO to leave. " * (n // 15)
+    ),
+    "unlisted names": lambda n: "Russia urged Congress to act. " * (n // 6),
+    "cues in one sentence": lambda n: "Russia called for talks and " * (n // 5),
+    "coordinated subject": lambda n: "cats and " * (n // 2) + "dogs demanded talks.",
+}
+ARGUMENT_STEPS = {"parties": _parties, "demands": _demands}
+
+
+@pytest.fixture(scope="module")
+def argument_docs(nlp: Language) -> Callable[[str], tuple[Doc, Doc]]:
+    """The small and large parsed doc of an argument family, parsed once for both steps."""
+    from indexer.pipeline import parse
+
+    made: dict[str, tuple[Doc, Doc]] = {}
+
+    def get(family: str) -> tuple[Doc, Doc]:
+        if family not in made:
+            make = ARGUMENT_FAMILIES[family]
+            made[family] = (
+                parse(nlp, clean_text(make(SMALL_DOC))),
+                parse(nlp, clean_text(make(LARGE_DOC))),
+            )
+        return made[family]
+
+    for step in ARGUMENT_STEPS.values():  # load reference tables before any child forks
+        step(parse(nlp, "NATO met Russia in Geneva on Monday for eight-hour talks."))
+    return get
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", sorted(ARGUMENT_STEPS))
+@pytest.mark.parametrize("family", sorted(ARGUMENT_FAMILIES))
+def test_parties_and_demands_grow_linearly_on_argument_structures(
+    argument_docs: Callable[[str], tuple[Doc, Doc]], family: str, step: str
+) -> None:
+    small, large = argument_docs(family)
+    found = growth(ARGUMENT_STEPS[step], small, large)
     assert not found.problems(), found
 
 
