@@ -225,25 +225,31 @@ STEPS: dict[str, Callable[[Doc], object]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def docs(nlp: Language) -> Callable[[str], tuple[Doc, Doc]]:
-    """The small and large parsed doc of a family, parsed once for all steps."""
+def _parsed_pairs(
+    nlp: Language, families: dict[str, Family], steps: dict[str, Callable[[Doc], object]]
+) -> Callable[[str], tuple[Doc, Doc]]:
+    """The small and large parsed doc of each of ``families``, parsed once for all ``steps``."""
     from indexer.pipeline import parse
 
     made: dict[str, tuple[Doc, Doc]] = {}
 
     def get(family: str) -> tuple[Doc, Doc]:
         if family not in made:
-            make = DOC_FAMILIES[family]
+            make = families[family]
             made[family] = (
                 parse(nlp, clean_text(make(SMALL_DOC))),
                 parse(nlp, clean_text(make(LARGE_DOC))),
             )
         return made[family]
 
-    for step in STEPS.values():  # load reference tables and caches before any child forks
+    for step in steps.values():  # load reference tables and caches before any child forks
         step(parse(nlp, "NATO met Russia in Geneva on Monday for eight-hour talks."))
     return get
+
+
+@pytest.fixture(scope="module")
+def docs(nlp: Language) -> Callable[[str], tuple[Doc, Doc]]:
+    return _parsed_pairs(nlp, DOC_FAMILIES, STEPS)
 
 
 @pytest.mark.slow
@@ -275,23 +281,7 @@ ARGUMENT_STEPS = {"parties": _parties, "demands": _demands}
 
 @pytest.fixture(scope="module")
 def argument_docs(nlp: Language) -> Callable[[str], tuple[Doc, Doc]]:
-    """The small and large parsed doc of an argument family, parsed once for both steps."""
-    from indexer.pipeline import parse
-
-    made: dict[str, tuple[Doc, Doc]] = {}
-
-    def get(family: str) -> tuple[Doc, Doc]:
-        if family not in made:
-            make = ARGUMENT_FAMILIES[family]
-            made[family] = (
-                parse(nlp, clean_text(make(SMALL_DOC))),
-                parse(nlp, clean_text(make(LARGE_DOC))),
-            )
-        return made[family]
-
-    for step in ARGUMENT_STEPS.values():  # load reference tables before any child forks
-        step(parse(nlp, "NATO met Russia in Geneva on Monday for eight-hour talks."))
-    return get
+    return _parsed_pairs(nlp, ARGUMENT_FAMILIES, ARGUMENT_STEPS)
 
 
 @pytest.mark.slow
