@@ -60,9 +60,9 @@ def pool_size(wanted: int) -> int:
 def _extractions(
     items: Sequence[ArticleInput | None], extract: Extractor, processes: int
 ) -> Iterator[Extraction | tuple[str, str] | None]:
-    """The extraction of each item (None for None), in order."""
+    """The extraction of each item (None for None), in order, in ``processes`` processes."""
     global _extract
-    if pool_size(processes) == 1:
+    if processes <= 1:
         _extract = extract
         for item in items:
             yield _work(item)
@@ -97,7 +97,8 @@ def index_all(
         item if isinstance(item, ArticleInput) and article_id_for(item) not in stored else None
         for item in prepared
     ]
-    if pool_size(processes) > 1 and any(to_extract):
+    processes = pool_size(processes)  # decided once: the warm-up is only for a pool
+    if processes > 1 and any(to_extract):
         # Load the model here, once: the forked workers share its memory.
         indexer.extractor(ArticleInput(text="Warm-up: talks in Geneva on Monday."))
     results = _extractions(to_extract, indexer.extractor, processes)
