@@ -116,12 +116,12 @@ def main_text(tree: HtmlElement, url: str | None, titles: Iterable[str | None]) 
     trades a clean body for a page's worth of teasers.
     """
     raw = trafilatura.extract(tree, url=url, include_comments=False, fast=True) or ""
-    anchors = anchor_texts(tree)
-    lines = _drop_headline(raw.split("\n"), title_lines(tree, titles))
     try:
         check_text(raw)  # a page's text goes through the same cap as a client's
     except Unprocessable as exc:
         raise Unprocessable(f"The page's main text is too long. {exc}", field="html") from exc
+    anchors = anchor_texts(tree)
+    lines = _drop_headline(raw.split("\n"), title_lines(tree, titles))
     text = clean_text("\n".join(lines))
     return "\n".join(_trim_edges(text.split("\n"), anchors)).strip()
 
