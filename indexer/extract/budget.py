@@ -23,6 +23,11 @@ Caps that never refuse an article, only bound one piece of it:
   is no date and is not normalised; the longest in the eval corpora is 104.
 - ``MAX_SLOW_PARSE_CHARS`` = 64: dateparser only sees expressions up to this long; the longest
   it dates in the eval corpora is 32, and beyond this it slows down super-linearly.
+- ``MAX_PHRASE_TOKENS`` = 1,000: a demand's complement or party phrase spanning more tokens is
+  not read (as if it were not there). No sentence in the eval corpora is longer than 369
+  tokens; in a chain of clauses ("X demanded that Y demand that ...") every cue's complement
+  is the rest of the chain, so reading them all would take time, and give text, quadratic in
+  the chain's length.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ MAX_SLOW_PARSES = 300
 MAX_WORD_CHARS = 200
 MAX_EXPRESSION_CHARS = 256
 MAX_SLOW_PARSE_CHARS = 64
+MAX_PHRASE_TOKENS = 1000
 
 
 @dataclass

@@ -17,6 +17,7 @@ from functools import partial
 
 from spacy.tokens import Doc, Span, Token
 
+from indexer.extract import budget
 from indexer.extract.demand_actions import (
     NOMINALISATIONS,
     from_noun,
@@ -113,11 +114,6 @@ _INCLUDE_SUBJECTS = {"this", "these", "they", "those", "it"}
 
 # What a complement of a cue asks for: its text, its tokens and whether it is negated.
 Action = tuple[str, list[Token], bool]
-# A phrase whose words span more tokens than this is not read (as if it were not there): no
-# sentence in the eval corpora is longer than 369 tokens, and reading every cue's complement
-# in a chain of clauses ("X demanded that Y demand that ...") would take time, and give text,
-# quadratic in the chain's length.
-MAX_PHRASE_TOKENS = 1000
 
 
 @dataclass(frozen=True)
@@ -207,9 +203,9 @@ class PartyIndex:
 
 
 def _too_wide(*heads: Token) -> bool:
-    """Whether the phrases of ``heads`` together span more than ``MAX_PHRASE_TOKENS`` tokens."""
+    """Whether the phrases of ``heads`` together span ``budget.MAX_PHRASE_TOKENS`` or more."""
     start = min(head.left_edge.i for head in heads)
-    return max(head.right_edge.i for head in heads) - start >= MAX_PHRASE_TOKENS
+    return max(head.right_edge.i for head in heads) - start >= budget.MAX_PHRASE_TOKENS
 
 
 def _conjuncts(token: Token) -> list[Token]:
