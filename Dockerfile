@@ -3,8 +3,9 @@ FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY requirements/runtime.txt requirements/build.txt ./requirements/
-RUN pip install --no-cache-dir --require-hashes -r requirements/build.txt \
- && pip install --no-cache-dir --require-hashes -r requirements/runtime.txt
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements/build.txt \
+ && pip install --no-cache-dir --require-hashes --no-deps -r requirements/runtime.txt \
+ && pip check
 COPY pyproject.toml README.md ./
 COPY api ./api
 COPY indexer ./indexer

@@ -42,8 +42,12 @@ fi
 stamp=.venv/.installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp || requirements/dev.txt -nt $stamp ]]; then
     pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
-    "${pip[@]}" --require-hashes -r requirements/build.txt
-    "${pip[@]}" --require-hashes -r requirements/dev.txt
+    # --no-deps: the lock is complete (uv resolved it, extras included), so pip only installs
+    # it. Resolving again let pip 23 take a dependency's extra (weasel's smart-open[http]) as
+    # an unpinned requirement and refuse the whole install once a newer release came out.
+    "${pip[@]}" --require-hashes --no-deps -r requirements/build.txt
+    "${pip[@]}" --require-hashes --no-deps -r requirements/dev.txt
+    .venv/bin/python -m pip check  # ...and what it installed must still fit together
     # The project itself: its dependencies are all in the lock already.
     "${pip[@]}" --no-deps --no-build-isolation -e .
     touch "$stamp"

@@ -53,8 +53,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = work / "venv"
     _run(base_python, "-m", "venv", venv, cwd=work)
     pip = [venv / "bin" / "python", "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    _run(*pip, "--require-hashes", "-r", ROOT / "requirements" / "runtime.txt", cwd=work)
+    # As scripts/setup.sh and the Dockerfile install: the lock alone, then pip check proves
+    # it holds everything the wheel declares.
+    _run(*pip, "--require-hashes", "--no-deps", "-r", ROOT / "requirements" / "runtime.txt",
+         cwd=work)
     _run(*pip, "--no-deps", wheel, cwd=work)
+    _run(venv / "bin" / "python", "-m", "pip", "check", cwd=work)
     return venv
 
 
