@@ -345,6 +345,7 @@ BENCHMARKS = {
     "assign": "indexer.benchmarks.assign",
     "ingest": "indexer.benchmarks.ingest",
     "memory": "indexer.benchmarks.memory",
+    "load": "indexer.benchmarks.load",
 }
 
 
@@ -361,7 +362,8 @@ def bench(ctx: click.Context, name: str | None, args: tuple[str, ...]) -> None:
     extract: pipeline vs bare spaCy; search: latency under load vs a raw Elasticsearch
     query; assign: event assignment cost as the index grows; ingest: indexing throughput
     (store writes, event assignment, optionally NLP) by worker count; memory: a worker's
-    resident memory as articles are extracted.
+    resident memory as articles are extracted; load: a big load through the API's bulk jobs
+    (progress, timeouts, worker memory, disk per 1k articles).
     """
     import importlib
 
