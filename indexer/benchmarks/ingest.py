@@ -12,6 +12,9 @@ Every row is measured in the same run as its floor:
   stored and assigned; and ``storyrecords index`` over the same texts as files, against the
   floor spaCy reaches on its own, ``nlp.pipe(texts, n_process=2)``.
 
+``--profile`` (no NLP, one process) also shows where one article's time goes: every store
+call per article, and on Elasticsearch the HTTP requests behind them.
+
 ``--json`` prints ``{"search": [], "ingest": [rows]}``; a row has ``articles`` (in the store
 before the timed ones), ``backend``, ``workers``, ``nlp``, ``articles_per_s`` and ``path``.
 """
@@ -69,6 +72,18 @@ def _fresh(backend: str, es_url: str) -> Iterator[str]:
         yield f"{es_url} {prefix}"
     finally:
         delete_indices(es_url, prefix)
+
+
+def _age_prefill() -> None:
+    """Let the prefilled events age past the assignment's recent margin, as in a running store.
+
+    Every assignment also looks at events founded in the last few seconds
+    (``events_founded_since``); right after a prefill that is all of them, which no running
+    service ever sees.
+    """
+    from indexer.events.assign import RECENT_MARGIN_US
+
+    time.sleep(RECENT_MARGIN_US / 1_000_000 + 0.5)
 
 
 def _ingest_share(args: tuple[str, str, list[Article], bool]) -> int:
@@ -154,6 +169,7 @@ def no_nlp_rows(
             prefill(store, prefilled)
             in_store = store.count_articles()
             store.close()
+            _age_prefill()
             floor = _bulk_floor(backend, es_url, timed[:sample])
             rows.append(_row(in_store, backend, 0, False, floor, "bulk load"))
             for n, count in enumerate(workers):
@@ -161,6 +177,133 @@ def no_nlp_rows(
                 rate = _parallel(backend, where, batch, count, nlp=False)
                 rows.append(_row(in_store, backend, count, False, rate, "put + assign"))
     return rows
+
+
+class _CallProfile:
+    """Times every public method of one store handle (and the lock's enter and exit)."""
+
+    def __init__(self, store: Store) -> None:
+        self.spent: dict[str, list[float]] = {}
+        for name in dir(store):
+            attr = getattr(store, name, None)
+            if name.startswith("_") or not callable(attr) or name in ("close", "ping"):
+                continue
+            setattr(store, name, self._timed(name, attr))
+
+    def _note(self, name: str, started: float) -> None:
+        self.spent.setdefault(name, []).append(time.perf_counter() - started)
+
+    def _timed(self, name: str, method: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            result = method(*args, **kwargs)
+            self._note(name, started)
+            if hasattr(result, "__enter__"):
+                return self._timed_context(name, result)
+            return result
+
+        return call
+
+    @contextmanager
+    def _timed_context(self, name: str, context: Any) -> Iterator[Any]:
+        started = time.perf_counter()
+        value = context.__enter__()
+        self._note(f"{name} (enter)", started)
+        try:
+            yield value
+        except BaseException as exc:
+            context.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        started = time.perf_counter()
+        context.__exit__(None, None, None)
+        self._note(f"{name} (exit)", started)
+
+
+@contextmanager
+def _http_requests() -> Iterator[dict[str, list[float]]]:
+    """Every request the Elasticsearch client sends meanwhile, timed, by method and endpoint."""
+    from elasticsearch import Elasticsearch
+
+    seen: dict[str, list[float]] = {}
+    original = Elasticsearch.perform_request
+
+    def timed(self: Any, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(self, method, path, *args, **kwargs)
+        finally:
+            parts = path.split("?")[0].split("/")
+            key = method + " " + "/".join(p if p.startswith("_") else "…" for p in parts)
+            if "refresh" in str(kwargs.get("params") or "") or "refresh=" in path:
+                key += " (refresh)"
+            seen.setdefault(key, []).append(time.perf_counter() - started)
+
+    Elasticsearch.perform_request = timed  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        Elasticsearch.perform_request = original  # type: ignore[method-assign]
+
+
+def profile_rows(backend: str, size: int, sample: int, es_url: str,
+                 seed: int) -> dict[str, Any]:
+    """One process, one article at a time into a store of ``size``: the time of each call."""
+    from indexer.events.assign import assign_article
+
+    groups = synthetic_groups(size + sample * 2, seed)
+    prefilled: list[Any] = []
+    rest: list[Any] = []
+    loaded = 0
+    for event in prefilled_events(groups):
+        (prefilled if loaded < size else rest).append(event)
+        loaded += len(event[1])
+    timed = [replace(a, event_id=None)
+             for a in arrival_order([members for _, members, _ in rest])][:sample]
+    with _fresh(backend, es_url) as where:
+        store = _open(backend, where)
+        store.ping()
+        prefill(store, prefilled)
+        in_store = store.count_articles()
+        _age_prefill()
+        calls = _CallProfile(store)
+        with _http_requests() as requests:
+            started = time.perf_counter()
+            for article in timed:
+                store.put_article(article)
+                assign_article(store, article)
+            spent = time.perf_counter() - started
+        store.close()
+    per = len(timed)
+    return {
+        "backend": backend, "articles": in_store, "sample": per,
+        "ms_per_article": round(1000 * spent / per, 1),
+        "calls": [{"call": name, "per_article": round(len(v) / per, 2),
+                   "ms_per_article": round(1000 * sum(v) / per, 1)}
+                  for name, v in sorted(calls.spent.items(), key=lambda kv: -sum(kv[1]))],
+        "requests": [{"request": name, "per_article": round(len(v) / per, 2),
+                      "ms_per_article": round(1000 * sum(v) / per, 1),
+                      "median_ms": round(1000 * sorted(v)[len(v) // 2], 1)}
+                     for name, v in sorted(requests.items(), key=lambda kv: -sum(kv[1]))],
+    }
+
+
+def format_profile(profile: dict[str, Any]) -> str:
+    """The two profile tables; store calls nest (a lock's exit includes nothing else)."""
+    lines = [
+        f"{profile['backend']}: {profile['sample']} articles one at a time into "
+        f"{profile['articles']:,}, {profile['ms_per_article']} ms each "
+        "(store calls can nest: put_event's time includes none of the others)",
+        "", "| store call | calls/article | ms/article |", "|---|---|---|",
+    ]
+    lines += [f"| {c['call']} | {c['per_article']} | {c['ms_per_article']} |"
+              for c in profile["calls"]]
+    if profile["requests"]:
+        total = sum(r["per_article"] for r in profile["requests"])
+        lines += ["", f"HTTP requests to Elasticsearch: {total:.1f} per article", "",
+                  "| request | per article | ms/article | median ms |", "|---|---|---|---|"]
+        lines += [f"| {r['request']} | {r['per_article']} | {r['ms_per_article']} "
+                  f"| {r['median_ms']} |" for r in profile["requests"]]
+    return "\n".join(lines)
 
 
 def nlp_rows(
@@ -261,7 +404,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--es-url", default=DEFAULT_ES_URL)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument("--profile", action="store_true",
+                        help="where one article's time goes (store calls, HTTP requests)")
     args = parser.parse_args(argv)
+    if args.profile:
+        profiles = [profile_rows(b, args.articles[0], args.sample, args.es_url, args.seed)
+                    for b in args.backend]
+        print(json.dumps({"profile": profiles}, indent=2) if args.json
+              else "\n\n".join(format_profile(p) for p in profiles))
+        return
     rows: list[dict[str, Any]] = []
     for backend in args.backend:
         if args.nlp:

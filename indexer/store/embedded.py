@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS events (
     story_id TEXT
 );
 CREATE INDEX IF NOT EXISTS events_by_story ON events(story_id);
+-- events_founded_since, under the assignment lock on every ingest: no scan of every event.
+CREATE INDEX IF NOT EXISTS events_by_indexed ON events(indexed_us);
 CREATE TABLE IF NOT EXISTS event_facets (
     article_rowid INTEGER NOT NULL REFERENCES events(rowid) ON DELETE CASCADE,
     facet TEXT NOT NULL,
