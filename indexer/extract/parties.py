@@ -170,8 +170,12 @@ def extract_parties(doc: Doc) -> tuple[Party, ...]:
     roles = {id(c): role_span(c.span, ref) for c in people}
     in_a_role = _RoleCover([(r.start, r.end) for r in roles.values() if r is not None])
     affiliations = _Affiliations(found)
+    # Longest first; names of one length in the order the article first mentions them (a
+    # set here let hash order pick between "Jane Smith" and "John Smith" for "Smith").
     fulls = sorted(
-        {_clean_person(c.key) for c in people if len(_clean_person(c.key).split()) > 1},
+        dict.fromkeys(
+            _clean_person(c.key) for c in people if len(_clean_person(c.key).split()) > 1
+        ),
         key=len,
         reverse=True,
     )
