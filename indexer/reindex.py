@@ -157,6 +157,7 @@ def _rebuild(
             pass
     _keep_old_event_ids(store, retired)
     retired.drop()
+    store.refresh()  # count every event the rebuild founded, searchable yet or not
     events = store.search_events(SearchQuery(size=1, facets=EVENT_FACETS)).total
     return ReindexReport(
         rebuilt=len(copied),

@@ -8,6 +8,7 @@ between leaves the story lagging its events, which ``storyrecords check --repair
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 
 from indexer.errors import Conflict, Moved, NotFound
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 CANDIDATES = 10
 ATTEMPTS = 5
+#: Stories founded this recently are looked at besides the searched ones (under the
+#: assignment lock; Elasticsearch makes a write searchable within a second).
+RECENT_STORY_US = 10_000_000
 
 
 def story_terms(event: Event) -> list[str]:
@@ -38,9 +42,13 @@ def story_terms(event: Event) -> list[str]:
 def choose_story_id(store: Store, event: Event) -> str:
     """The story a new event continues (or fulfils an announcement of), else a new one."""
     candidates = store.candidate_stories(story_terms(event), CANDIDATES)
+    searched = {c.id for c in candidates}
+    # Stories founded a moment ago may not be searchable yet (Elasticsearch refreshes each
+    # second); they are scored like the others, so an unrelated one is simply not chosen.
+    recent = store.stories_founded_since(time.time_ns() // 1000 - RECENT_STORY_US)
     pairs = [
         (c.id, stories.StorySignature.from_dict(c.signature))
-        for c in candidates
+        for c in [*candidates, *(r for r in recent if r.id not in searched)]
         if c.signature
     ]
     return stories.choose_story(event, pairs) or story_id_for(event)

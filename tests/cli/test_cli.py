@@ -137,6 +137,6 @@ def test_store_options_work_after_the_subcommand_too(tmp_path: Path) -> None:
 
 def test_bench_without_a_name_shows_its_help_and_names_the_benchmarks() -> None:
     shown = CliRunner().invoke(cli.main, ["bench", "--help"])
-    assert shown.exit_code == 0 and "{assign|extract|ingest|memory|search}" in shown.output
+    assert shown.exit_code == 0 and "{assign|extract|ingest|load|memory|search}" in shown.output
     wrong = CliRunner().invoke(cli.main, ["bench", "nope"])
     assert wrong.exit_code == 2 and "'nope' is not one of assign" in wrong.output

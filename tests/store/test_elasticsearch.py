@@ -92,3 +92,47 @@ class TestElasticsearchStore(
             return ElasticsearchStore("http://127.0.0.1:9", index="unreachable", timeout=2)
 
         return open_store
+
+
+def _external_refreshes(es_client: Elasticsearch, alias: str) -> int:
+    stats = es_client.indices.stats(index=alias, metric="refresh")
+    return int(stats["_all"]["primaries"]["refresh"]["external_total"])
+
+
+def test_the_next_assignment_finds_an_event_and_story_founded_a_moment_ago_without_a_refresh(
+    es_url: str, es_client: Elasticsearch
+) -> None:
+    """Foundings are listed in the locks index and read by id: with the scheduled refresh
+    off, nothing made the new event or story searchable, yet every report of one happening
+    joins the event the first founded, in one story, and no write asked for a refresh."""
+    from dataclasses import replace
+
+    from indexer.benchmarks.corpus import synthetic_groups
+    from indexer.events.assign import assign_article
+    from indexer.store.query import SearchQuery
+
+    prefix = f"storyrecords-test-{uuid.uuid4().hex[:12]}"
+    store = ElasticsearchStore(es_url, index=prefix)
+    try:
+        store.ping()
+        store.search_events(SearchQuery(size=1))
+        store.search_stories(SearchQuery(size=1))
+        aliases = f"{store.events_alias},{prefix}-stories"
+        es_client.indices.put_settings(index=aliases, settings={"refresh_interval": "-1"})
+        before = _external_refreshes(es_client, aliases)
+        group = next(g for g in synthetic_groups(60, 7) if len(g) >= 3)
+        assigned = []
+        for article in group:
+            store.put_article(replace(article, event_id=None))
+            assigned.append(assign_article(store, article))
+        assert len({e.id for e in assigned}) == 1
+        assert len({e.story_id for e in assigned}) == 1
+        assert set(assigned[-1].articles) == {a.id for a in group}
+        assert _external_refreshes(es_client, aliases) == before
+        hits = es_client.search(index=store.events_alias, query={"match_all": {}})
+        assert hits["hits"]["total"]["value"] == 0  # still not searchable: found by id alone
+    finally:
+        store.close()
+        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
+        if names:
+            es_client.indices.delete(index=",".join(names))
