@@ -127,7 +127,7 @@ class Articles(MethodView):
 
     @blp.requires("read")
     @blp.doc(operationId="searchArticles")
-    @blp.arguments(ArticleSearchArgsSchema, location="query", as_kwargs=False)
+    @blp.arguments(ArticleSearchArgsSchema(), location="query", as_kwargs=False)
     @blp.response(200, ArticleSearchResultSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +144,7 @@ class Articles(MethodView):
     @blp.requires("write")
     @blp.doc(operationId="createArticle", requestBody=CREATE_BODY)
     @takes_body("application/json", HTML, limit=_post_limit)
-    @blp.arguments(ArticlePageArgsSchema, location="query", as_kwargs=False)
+    @blp.arguments(ArticlePageArgsSchema(), location="query", as_kwargs=False)
     @blp.response(201, ArticleSchema, description="Indexed: the new record.")
     @blp.alt_response(200, schema=ArticleSchema, description="Already indexed: the stored record.")
     @blp.alt_response(409, response="CONFLICT")

@@ -36,7 +36,7 @@ class Events(MethodView):
 
     @blp.requires("read")
     @blp.doc(operationId="searchEvents")
-    @blp.arguments(EventSearchArgsSchema, location="query", as_kwargs=False)
+    @blp.arguments(EventSearchArgsSchema(), location="query", as_kwargs=False)
     @blp.response(200, EventSearchResultSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +84,7 @@ class EventArticles(MethodView):
 
     @blp.requires("read")
     @blp.doc(operationId="listEventArticles")
-    @blp.arguments(ArticleSearchArgsSchema, location="query", as_kwargs=False)
+    @blp.arguments(ArticleSearchArgsSchema(), location="query", as_kwargs=False)
     @blp.response(200, ArticleSearchResultSchema)
     @blp.alt_response(301, response="MOVED_PERMANENTLY")
     @blp.alt_response(404, response="NOT_FOUND")

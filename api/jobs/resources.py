@@ -93,7 +93,7 @@ class JobResults(MethodView):
 
     @blp.requires("read", key_required=True)
     @blp.doc(operationId="listJobResults")
-    @blp.arguments(JobResultsArgsSchema, location="query", as_kwargs=False)
+    @blp.arguments(JobResultsArgsSchema(), location="query", as_kwargs=False)
     @blp.response(200, JobResultsSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")

@@ -28,7 +28,7 @@ class Stories(MethodView):
 
     @blp.requires("read")
     @blp.doc(operationId="searchStories")
-    @blp.arguments(StorySearchArgsSchema, location="query", as_kwargs=False)
+    @blp.arguments(StorySearchArgsSchema(), location="query", as_kwargs=False)
     @blp.response(200, StorySearchResultSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
