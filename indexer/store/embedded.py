@@ -128,6 +128,14 @@ CREATE TRIGGER IF NOT EXISTS event_facets_uncounted AFTER DELETE ON event_facets
     DELETE FROM event_facet_counts WHERE facet = old.facet AND value = old.value AND n <= 0;
 END;
 CREATE INDEX IF NOT EXISTS articles_by_published ON articles(published_utc);
+-- Narrow covering indexes keyed by rowid: a search reads the few columns it filters and sorts
+-- on from here, not from the record row, whose doc (several KB) pushes every later column
+-- onto overflow pages (at 100k articles: a common word's match 186 -> 81 ms, its sort for
+-- one page 146 -> 24 ms). The doc is read only for the page's own rows.
+CREATE INDEX IF NOT EXISTS articles_narrow
+    ON articles(rowid, indexed_us, published_utc, id, event_id);
+CREATE INDEX IF NOT EXISTS events_narrow
+    ON events(rowid, redirect_to, indexed_us, published_utc, id);
 CREATE TABLE IF NOT EXISTS stories (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -137,6 +145,8 @@ CREATE TABLE IF NOT EXISTS stories (
     published_utc TEXT,
     indexed_us INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS stories_narrow
+    ON stories(rowid, redirect_to, indexed_us, published_utc, id);
 CREATE VIRTUAL TABLE IF NOT EXISTS stories_fts USING fts5(
     title, text, tokenize = 'unicode61 remove_diacritics 2'
 );
@@ -181,14 +191,17 @@ class _Table:
     counts: str  # the trigger-kept counts of ``facets``
     cover: str  # the covering index of ``facets`` by record
     kind: str  # how messages name one record
+    narrow: str  # the covering index of the columns a search filters and sorts on
+
+
 
 
 ARTICLES = _Table("articles", "articles_fts", "facets", "1 = 1", "facet_counts", "facets_cover",
-                  "article")
+                  "article", "articles_narrow")
 EVENTS = _Table("events", "events_fts", "event_facets", "a.redirect_to IS NULL",
-                "event_facet_counts", "event_facets_cover", "event")
+                "event_facet_counts", "event_facets_cover", "event", "events_narrow")
 STORIES = _Table("stories", "stories_fts", "story_facets", "a.redirect_to IS NULL",
-                 "story_facet_counts", "story_facets_cover", "story")
+                 "story_facet_counts", "story_facets_cover", "story", "stories_narrow")
 
 # Sort expressions: (SQL expression, direction, comparison for "after the cursor").
 _SORTS: dict[str, tuple[str, str, str]] = {
@@ -474,8 +487,8 @@ class EmbeddedStore(Store):
 
         expr, direction, after_op = _SORTS[plan.sort]
         page_sql = (
-            f"SELECT a.id, a.doc, {expr} AS sortkey FROM {source} h "
-            f"JOIN {table.rows} a ON a.rowid = h.rowid WHERE 1 = 1{where}"
+            f"SELECT a.rowid, a.id, {expr} AS sortkey FROM {source} h "
+            f"JOIN {table.rows} a INDEXED BY {table.narrow} ON a.rowid = h.rowid WHERE 1 = 1{where}"
         )
         page_params = [*source_params, *params]
         if query.cursor is not None:
@@ -484,10 +497,12 @@ class EmbeddedStore(Store):
             page_params += [key, key, last_id]
         page_sql += f" ORDER BY sortkey {direction}, a.id ASC LIMIT ?"
         page_params.append(plan.fetch)
-        rows = [
-            Row(key=r[2], id=r[0], doc=json.loads(r[1]))
-            for r in conn.execute(page_sql, page_params).fetchall()
-        ]
+        keys = conn.execute(page_sql, page_params).fetchall()
+        marks = ", ".join("?" for _ in keys)
+        docs = dict(conn.execute(
+            f"SELECT rowid, doc FROM {table.rows} WHERE rowid IN ({marks})", [k[0] for k in keys]
+        ).fetchall()) if keys else {}
+        rows = [Row(key=k[2], id=k[1], doc=json.loads(docs[k[0]])) for k in keys]
         facets = self._facet_counts(conn, file, table, query, source, source_params, everything)
         return cut_page(rows, plan, query, total=total, facets=facets, decode=decode)
 
@@ -1032,7 +1047,8 @@ def _base(
         score = f"bm25({table.fts})" if ranked else "0.0"
         sql = (
             f"SELECT a.rowid AS rowid, {score} AS score FROM {table.fts} "
-            f"JOIN {table.rows} a ON a.rowid = {table.fts}.rowid WHERE {table.fts} MATCH ?"
+            f"JOIN {table.rows} a INDEXED BY {table.narrow} ON a.rowid = {table.fts}.rowid "
+            f"WHERE {table.fts} MATCH ?"
         )
         params.append(match)
     else:
