@@ -86,6 +86,16 @@ def _age_prefill() -> None:
     time.sleep(RECENT_MARGIN_US / 1_000_000 + 0.5)
 
 
+def _disk_bytes(backend: str, where: str) -> int:
+    """The prefilled store's size on disk (articles, events, stories and their indexes)."""
+    from indexer.benchmarks.load import disk_bytes
+
+    if backend == "embedded":
+        return disk_bytes(backend, Path(where), "", "")
+    url, prefix = where.split(" ", 1)
+    return disk_bytes(backend, Path(), url, prefix)
+
+
 def _ingest_share(args: tuple[str, str, list[Article], bool]) -> int:
     """One worker process: its own store handle (and model), its share one at a time."""
     from indexer.events.assign import assign_article
@@ -169,9 +179,11 @@ def no_nlp_rows(
             prefill(store, prefilled)
             in_store = store.count_articles()
             store.close()
+            disk = _disk_bytes(backend, where)
             _age_prefill()
             floor = _bulk_floor(backend, es_url, timed[:sample])
-            rows.append(_row(in_store, backend, 0, False, floor, "bulk load"))
+            rows.append({**_row(in_store, backend, 0, False, floor, "bulk load"),
+                         "disk_mib_per_1k": round(disk / 2**20 / (in_store / 1000), 2)})
             for n, count in enumerate(workers):
                 batch = timed[(n + 1) * sample:(n + 2) * sample] or timed[:sample]
                 rate = _parallel(backend, where, batch, count, nlp=False)
@@ -377,15 +389,16 @@ def format_report(rows: Sequence[dict[str, Any]]) -> str:
         f"{os.cpu_count()} CPUs shared by the store, the workers and (for Elasticsearch) the "
         "server.",
         "",
-        "| backend | in store | path | workers | NLP | articles/s | vs floor |",
-        "|---|---|---|---|---|---|---|",
+        "| backend | in store | path | workers | NLP | articles/s | vs floor | disk MiB per 1k |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         floor = spacy_floor if r["nlp"] else floors.get((r["backend"], r["articles"], False))
         ratio = f"{r['articles_per_s'] / floor:.2f}x" if floor and r["workers"] else "floor"
         lines.append(
             f"| {r['backend']} | {r['articles']:,} | {r['path']} | {r['workers']} "
-            f"| {'yes' if r['nlp'] else 'no'} | {r['articles_per_s']:.1f} | {ratio} |"
+            f"| {'yes' if r['nlp'] else 'no'} | {r['articles_per_s']:.1f} | {ratio} "
+            f"| {r.get('disk_mib_per_1k', '')} |"
         )
     return "\n".join(lines)
 
