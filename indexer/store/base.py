@@ -188,6 +188,11 @@ class Store(abc.ABC):
     def candidate_stories(self, terms: Sequence[str], limit: int) -> list[Candidate]:
         """Live stories whose text matches any of ``terms``, best first."""
 
+    def warm(self) -> None:
+        """Build what the first search would otherwise build while a client waits (a server
+        calls this in the background as each worker starts). Most stores have nothing."""
+        return None
+
     def stories_founded_since(self, since_us: int) -> list[Candidate]:
         """Live stories founded at or after ``since_us`` that ``candidate_stories`` may not see
         yet. A store whose search sees every write at once (SQLite) has none to add."""

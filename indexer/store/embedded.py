@@ -421,6 +421,16 @@ class EmbeddedStore(Store):
     def count_articles(self) -> int:
         return int(self._read("SELECT count(*) FROM articles")[0][0])
 
+    def warm(self) -> None:
+        """Build this process's facet memos (seconds at 100k articles) before any search."""
+        for table in (ARTICLES, EVENTS, STORIES):
+            conn = self._reader()
+            conn.execute("BEGIN")
+            try:
+                self._memos[table.facets].refresh(conn, self._local.file)
+            finally:
+                conn.execute("COMMIT")
+
     def search_articles(self, query: SearchQuery) -> SearchPage:
         return self._search(ARTICLES, query, Article.from_dict)
 

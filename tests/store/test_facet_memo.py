@@ -182,3 +182,17 @@ def test_event_counts_follow_another_instances_writes(home: Path) -> None:
     assert all(not values for values in event_counts().values())
     reader.close()
     writer.close()
+
+
+def test_warming_builds_the_memo_before_any_search_and_it_still_follows_writes(
+    home: Path,
+) -> None:
+    reader, writer = EmbeddedStore(home), EmbeddedStore(home)
+    writer.put_articles(corpus())
+    reader.warm()  # what each API worker does in the background as it starts
+    assert all(memo._file == reader.file for memo in reader._memos.values())
+    writer.put_article(make_article("a7", "Russia and OSCE", "Russia spoke to the OSCE.",
+                                    source="AP", parties=["rus", "osce"]))
+    counts = memo_counts(reader, "russia")
+    assert counts == sql_counts(reader.file, "russia")
+    assert ("rus", "Russia", 4) in counts["party"]
