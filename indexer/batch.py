@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -69,8 +70,18 @@ def _extractions(
         return
     _extract = extract  # inherited by the forked workers
     context = multiprocessing.get_context("fork")
-    with context.Pool(processes) as pool:
+    with context.Pool(processes, initializer=_default_signals) as pool:
         yield from pool.imap(_work, items, chunksize=CHUNK)
+
+
+def _default_signals() -> None:
+    """In each worker: SIGTERM ends it, whatever handler the parent had installed.
+
+    ``Pool`` stops its workers with SIGTERM and then waits for them; a worker that inherited
+    a handler which only asks to stop (``storyrecords jobs run`` installs one) never exits,
+    and the wait never ends.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def index_all(

@@ -56,14 +56,17 @@ def run(ctx: click.Context, follow: bool) -> None:
         click.echo(f"stopping ({signal.Signals(signum).name}): handing the job back", err=True)
         stop.set()
 
-    signal.signal(signal.SIGTERM, ask_to_stop)
-    signal.signal(signal.SIGINT, ask_to_stop)
+    # Only while it runs: a handler left behind would be inherited by anything this process
+    # forks later (called in-process, from tests or another command).
+    previous = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         worked = runner.drain(follow=follow)
     except StoreUnavailable as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(3)
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         store.close()
     click.echo(f"worked on {worked} job(s) as {runner.worker}", err=True)
 

@@ -100,3 +100,32 @@ def test_a_process_running_threads_extracts_in_itself_rather_than_fork(tmp_path:
         store.close()
     assert heard == ["created"] * 6
     assert {text.rsplit("pid=", 1)[1] for text in texts} == {str(os.getpid())}
+
+
+def test_pool_workers_end_on_sigterm_whatever_handler_this_process_had(tmp_path: Path) -> None:
+    # `storyrecords jobs run` (run in-process by a test, say) installs a SIGTERM handler that
+    # only asks to stop. Forked workers inherited it; when the pool's exit drained the
+    # sentinels meant for them (a race), they ignored its SIGTERM and it waited forever.
+    script = f"""
+import signal, threading
+from indexer.batch import can_fork, index_all
+from indexer.ingest import Indexer
+from indexer.models import Extraction
+from indexer.sources import SourceRecord
+from indexer.store.embedded import EmbeddedStore
+signal.signal(signal.SIGTERM, lambda *_: None)
+assert can_fork(), threading.enumerate()
+def extract(item):
+    default = signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    return Extraction(text=f"{{item.text}} default-sigterm={{default}}")
+store = EmbeddedStore({str(tmp_path / "store.sqlite3")!r})
+records = [SourceRecord(origin=f"r{{n}}", data={{"text": f"Talks number {{n}} in Geneva."}})
+           for n in range(8)]
+index_all(Indexer(store, extract, "test-1"), records, processes=2,
+          on_outcome=lambda *_: True)
+print(sorted({{a.text.rsplit("=", 1)[1] for a in store.iter_articles()}}), store.count_articles())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['True'] 8"
