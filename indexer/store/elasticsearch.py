@@ -53,7 +53,6 @@ _SHARD_WAIT = "30s"  # how long first use waits for a new index's shard to becom
 #: reads by id see them at once). Where the next assignment must find a record founded a
 #: moment ago, it is listed as founded instead (see ``_FOUNDED_IDS``). Deletions refresh, so
 #: a deleted record leaves search and facet counts immediately.
-_FOUNDED_REFRESH = "true"
 _DELETE_REFRESH = "true"
 #: Events and stories founded in the last minute, listed in one document each in the locks
 #: index. The next assignment reads the list by id (real time) in ``events_founded_since``
@@ -499,13 +498,10 @@ class ElasticsearchStore(Store):
 
         A new event is listed as founded (see ``_FOUNDED_IDS``) instead of refreshed into view.
         """
-        written = self._put_record(
+        return self._put_record(
             "events", event.id, es_compile.event_document(event, text), version,
-            refresh=False,
+            founded_at=event.first_seen,
         )
-        if version is None:
-            self._note_founded("events", event.id, iso_to_us(event.first_seen))
-        return written
 
     def _note_founded(self, collection: str, record_id: str, founded_us: int) -> None:
         """Add a record to its recent-foundings document (compare-and-set; pruned to a minute).
@@ -516,14 +512,14 @@ class ElasticsearchStore(Store):
         list_id = _FOUNDED_IDS[collection]
         for _ in range(_PUT_ATTEMPTS):
             try:
-                found = self._get("locks", list_id, ["events"])
-                listed = list(found["_source"].get("events") or [])
+                found = self._get("locks", list_id, ["records"])
+                listed = list(found["_source"].get("records") or [])
                 cas: dict[str, Any] = _cas(_version(found))
             except NotFound:
                 listed, cas = [], {"op_type": "create"}
             horizon = time.time_ns() // 1000 - FOUNDED_KEEP_US
             kept = [e for e in listed if e.get("us", 0) >= horizon and e.get("id") != record_id]
-            document = {"events": [*kept, {"id": record_id, "us": founded_us}]}
+            document = {"records": [*kept, {"id": record_id, "us": founded_us}]}
             try:
                 self._run(
                     "locks", "list a founded record",
@@ -540,12 +536,10 @@ class ElasticsearchStore(Store):
 
     def _put_record(
         self, collection: str, record_id: str, document: dict[str, Any], version: str | None,
-        *, refresh: bool | None = None,
+        *, founded_at: str,
     ) -> str:
-        """Create (refreshed into view unless ``refresh`` is False) or compare-and-set."""
+        """Compare-and-set, or create and list as founded (``_FOUNDED_IDS``), not refreshed."""
         extra: dict[str, Any] = _cas(version) if version is not None else {"op_type": "create"}
-        if version is None and refresh is not False:
-            extra["refresh"] = _FOUNDED_REFRESH
         alias = mapping.alias_name(self.prefix, collection)
         try:
             written = self._run(
@@ -557,6 +551,8 @@ class ElasticsearchStore(Store):
             )
         except ConflictError as exc:
             raise changed_since(collection[:-1], record_id, version) from exc
+        if version is None:
+            self._note_founded(collection, record_id, iso_to_us(founded_at))
         return _version(written)
 
     def retire_event(self, event_id: str, into: str, *, version: str) -> None:
@@ -637,13 +633,10 @@ class ElasticsearchStore(Store):
         return Story.from_dict(doc), version
 
     def put_story(self, story: Story, *, version: str | None, text: str) -> str:
-        written = self._put_record(
+        return self._put_record(
             "stories", story.id, es_compile.story_document(story, text), version,
-            refresh=False,
+            founded_at=story.first_seen,
         )
-        if version is None:
-            self._note_founded("stories", story.id, iso_to_us(story.first_seen))
-        return written
 
     def retire_story(self, story_id: str, into: str, *, version: str) -> None:
         self._retire("stories", story_id, into, version)
@@ -713,10 +706,10 @@ class ElasticsearchStore(Store):
         """From the recent-foundings document and a real-time read of the records it lists:
         a record founded a moment ago need not be searchable yet."""
         try:
-            found = self._get("locks", _FOUNDED_IDS[collection], ["events"])
+            found = self._get("locks", _FOUNDED_IDS[collection], ["records"])
         except NotFound:
             return []
-        listed = found["_source"].get("events") or []
+        listed = found["_source"].get("records") or []
         recent = sorted((e["us"], e["id"]) for e in listed if e.get("us", 0) >= since_us)
         if not recent:
             return []

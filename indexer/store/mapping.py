@@ -82,9 +82,9 @@ LOCK_MAPPINGS: dict[str, Any] = {
     "properties": {
         "owner": _KEYWORD,
         "renewed": {"type": "long"},
-        # The events-founded document: [{"id", "us"}] of the last minute's foundings, read by
-        # id only (never searched), so it is kept in _source and not indexed.
-        "events": {"type": "object", "enabled": False},
+        # The founded lists (events, stories): [{"id", "us"}] of the last minute's foundings,
+        # read by id only (never searched), so kept in _source and not indexed.
+        "records": {"type": "object", "enabled": False},
     },
 }
 
