@@ -189,19 +189,16 @@ class _Table:
     facets: str
     live: str  # SQL condition for rows that are searchable
     counts: str  # the trigger-kept counts of ``facets``
-    cover: str  # the covering index of ``facets`` by record
     kind: str  # how messages name one record
     narrow: str  # the covering index of the columns a search filters and sorts on
 
 
-
-
-ARTICLES = _Table("articles", "articles_fts", "facets", "1 = 1", "facet_counts", "facets_cover",
-                  "article", "articles_narrow")
+ARTICLES = _Table("articles", "articles_fts", "facets", "1 = 1", "facet_counts", "article",
+                  "articles_narrow")
 EVENTS = _Table("events", "events_fts", "event_facets", "a.redirect_to IS NULL",
-                "event_facet_counts", "event_facets_cover", "event", "events_narrow")
+                "event_facet_counts", "event", "events_narrow")
 STORIES = _Table("stories", "stories_fts", "story_facets", "a.redirect_to IS NULL",
-                 "story_facet_counts", "story_facets_cover", "story", "stories_narrow")
+                 "story_facet_counts", "story", "stories_narrow")
 
 # Sort expressions: (SQL expression, direction, comparison for "after the cursor").
 _SORTS: dict[str, tuple[str, str, str]] = {
