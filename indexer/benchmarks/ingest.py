@@ -74,6 +74,19 @@ def _fresh(backend: str, es_url: str) -> Iterator[str]:
         delete_indices(es_url, prefix)
 
 
+def _split(groups: Sequence[Sequence[Article]], size: int) -> tuple[list[Any], list[Article]]:
+    """The whole happenings that fill a store of about ``size`` articles, and the articles
+    of the rest in arrival order, unassigned: what the timed ingest stores one at a time."""
+    prefilled: list[Any] = []
+    rest: list[Any] = []
+    loaded = 0
+    for event in prefilled_events(groups):
+        (prefilled if loaded < size else rest).append(event)
+        loaded += len(event[1])
+    timed = arrival_order([members for _, members, _ in rest])
+    return prefilled, [replace(a, event_id=None) for a in timed]
+
+
 def _age_prefill() -> None:
     """Let the prefilled events age past the assignment's recent margin, as in a running store.
 
@@ -163,16 +176,8 @@ def no_nlp_rows(
     """For each store size: bulk floor, then W processes ingesting fresh articles."""
     rows = []
     for size in sizes:
-        groups = synthetic_groups(size + sample * (len(workers) + 1), seed)
-        events = prefilled_events(groups)
-        loaded = 0
-        prefilled: list[Any] = []
-        rest: list[Any] = []
-        for event in events:
-            (prefilled if loaded < size else rest).append(event)
-            loaded += len(event[1])
-        timed = arrival_order([members for _, members, _ in rest])
-        timed = [replace(a, event_id=None) for a in timed]
+        prefilled, timed = _split(synthetic_groups(size + sample * (len(workers) + 1), seed),
+                                  size)
         with _fresh(backend, es_url) as where:
             store = _open(backend, where)
             store.ping()
@@ -262,15 +267,8 @@ def profile_rows(backend: str, size: int, sample: int, es_url: str,
     """One process, one article at a time into a store of ``size``: the time of each call."""
     from indexer.events.assign import assign_article
 
-    groups = synthetic_groups(size + sample * 2, seed)
-    prefilled: list[Any] = []
-    rest: list[Any] = []
-    loaded = 0
-    for event in prefilled_events(groups):
-        (prefilled if loaded < size else rest).append(event)
-        loaded += len(event[1])
-    timed = [replace(a, event_id=None)
-             for a in arrival_order([members for _, members, _ in rest])][:sample]
+    prefilled, timed = _split(synthetic_groups(size + sample * 2, seed), size)
+    timed = timed[:sample]
     with _fresh(backend, es_url) as where:
         store = _open(backend, where)
         store.ping()
