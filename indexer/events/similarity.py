@@ -14,11 +14,13 @@ candidates and persist signatures itself.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from indexer.events import happening
@@ -175,14 +177,22 @@ def _rounded(terms: Mapping[str, float]) -> dict[str, float]:
     return {k: round(v, DECIMALS) for k, v in terms.items()}
 
 
-def _text_vector(article: Article) -> tuple[dict[str, float], dict[str, str]]:
+def _text_vector(article: Article) -> tuple[Mapping[str, float], Mapping[str, str]]:
     """Raw weighted terms of title + lead (twice) + body, and each stem's commonest surface."""
-    head = article.text[:LEAD_CHARS]
-    parts = [article.title or "", article.title or "", *[head] * LEAD_REPEAT, article.text]
+    return _text_vector_of(article.title or "", article.text)
+
+
+@functools.lru_cache(maxsize=512)
+def _text_vector_of(title: str, text: str) -> tuple[Mapping[str, float], Mapping[str, str]]:
+    """Kept for the last few hundred texts (read-only): one assignment needs an article's
+    vector for its retrieval terms, its signature and its event's split checks, and counting
+    terms is most of the CPU an assignment costs."""
+    head = text[:LEAD_CHARS]
+    parts = [title, title, *[head] * LEAD_REPEAT, text]
     stems, surfaces = t.counts("\n".join(parts))
     vec = t.vector(stems, surfaces)
     best = {k: forms.most_common(1)[0][0] for k, forms in surfaces.items()}
-    return vec, best
+    return MappingProxyType(vec), MappingProxyType(best)
 
 
 def _day(value: str | None) -> date | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from functools import cache
 
 _APOSTROPHE = "\u2019"
@@ -98,7 +99,7 @@ def vector(stems: dict[str, float], surfaces: dict[str, Counter[str]]) -> dict[s
     return out
 
 
-def normalise(vec: dict[str, float], limit: int) -> dict[str, float]:
+def normalise(vec: Mapping[str, float], limit: int) -> dict[str, float]:
     """Keep the ``limit`` heaviest terms (ties by term: deterministic), scaled to unit length."""
     top = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     norm = math.sqrt(sum(v * v for _, v in top))
