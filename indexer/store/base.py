@@ -7,9 +7,9 @@ import enum
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from indexer.errors import Conflict
+from indexer.errors import Conflict, NotFound
 from indexer.jobs import JobStore
 from indexer.keys import KeyRing
 from indexer.models import Article, Event, Story
@@ -34,6 +34,27 @@ class PutResult(enum.Enum):
 
     CREATED = "created"
     UNCHANGED = "unchanged"
+
+
+Collection = Literal["articles", "events", "stories"]
+#: ``create``: a record that must not exist yet; ``update``: compare-and-set on ``version``;
+#: ``membership``: an article's ``event_id`` only (compare-and-set); ``retire``: a record
+#: replaced by a redirect to ``into`` (compare-and-set); ``delete`` (compare-and-set).
+WriteAction = Literal["create", "update", "membership", "retire", "delete"]
+
+
+@dataclass(frozen=True)
+class RecordWrite:
+    """One write of :meth:`Store.write_batch`, with the version it was decided against."""
+
+    collection: Collection
+    action: WriteAction
+    record_id: str
+    version: str | None = None
+    record: Article | Event | Story | None = None
+    text: str = ""  # what an event or story is found by
+    event_id: str | None = None  # ``membership``: the article's new event
+    into: str | None = None  # ``retire``: where the redirect points
 
 
 class Store(abc.ABC):
@@ -88,6 +109,11 @@ class Store(abc.ABC):
     def search_articles(self, query: SearchQuery) -> SearchPage:
         """One page of matching articles with facet counts and the next cursor."""
 
+    def search_articles_many(self, queries: Sequence[SearchQuery]) -> list[SearchPage]:
+        """:meth:`search_articles` for each query, in one round trip where the backend has
+        one (a batch of articles looks its possible originals up together)."""
+        return [self.search_articles(query) for query in queries]
+
     @abc.abstractmethod
     def count_articles(self) -> int:
         """How many articles are stored."""
@@ -97,6 +123,58 @@ class Store(abc.ABC):
         """Every stored article, oldest first (for rebuilding indices)."""
 
     # -- events ---------------------------------------------------------------------------
+
+    def write_batch(self, writes: Sequence[RecordWrite]) -> list[Conflict | None]:
+        """Apply many writes, each exactly as its single-record method would (compare-and-set
+        included), in as few round trips as the backend allows.
+
+        Each write gets None, or the Conflict its method would have raised (a create of an id
+        already taken, a version that moved, a record gone), so one lost race sinks no other
+        write. Not atomic: callers write the truth (articles) in one batch before what is
+        derived from it (events, then stories), as the single-record path does.
+        """
+        results: list[Conflict | None] = []
+        for write in writes:
+            try:
+                self._write_one(write)
+                results.append(None)
+            except Conflict as exc:
+                results.append(exc)
+            except NotFound as exc:
+                results.append(Conflict(str(exc)))
+        return results
+
+    def _write_one(self, write: RecordWrite) -> None:
+        record, version = write.record, write.version or ""
+        if write.collection == "articles":
+            if write.action == "create" and isinstance(record, Article):
+                if self.put_article(record) is not PutResult.CREATED:
+                    raise Conflict(f"article {write.record_id} was stored meanwhile")
+                return
+            if write.action == "membership":
+                self.set_article_event(write.record_id, write.event_id, version=version)
+                return
+        elif write.collection == "events":
+            if write.action in ("create", "update") and isinstance(record, Event):
+                self.put_event(record, version=write.version, text=write.text)
+                return
+            if write.action == "retire" and write.into is not None:
+                self.retire_event(write.record_id, write.into, version=version)
+                return
+            if write.action == "delete":
+                self.delete_event(write.record_id, version=version)
+                return
+        else:
+            if write.action in ("create", "update") and isinstance(record, Story):
+                self.put_story(record, version=write.version, text=write.text)
+                return
+            if write.action == "retire" and write.into is not None:
+                self.retire_story(write.record_id, write.into, version=version)
+                return
+            if write.action == "delete":
+                self.delete_story(write.record_id, version=version)
+                return
+        raise ValueError(f"not a write this store knows: {write.collection} {write.action}")
 
     @abc.abstractmethod
     def assignment_lock(self) -> AbstractContextManager[None]:
@@ -108,6 +186,13 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def candidate_events(self, terms: Sequence[str], limit: int) -> list[Candidate]:
         """Live events whose text matches any of ``terms``, best first."""
+
+    def candidate_events_many(
+        self, terms: Sequence[Sequence[str]], limit: int
+    ) -> list[list[Candidate]]:
+        """:meth:`candidate_events` for each list of terms, in one round trip where the
+        backend has one (a batch of articles looks its candidates up together)."""
+        return [self.candidate_events(each, limit) for each in terms]
 
     @abc.abstractmethod
     def get_event(self, event_id: str) -> tuple[Event, str]:

@@ -21,12 +21,13 @@ from indexer.errors import Conflict, InvalidQuery, Moved, NotFound, StoreUnavail
 from indexer.facets import event_text
 from indexer.models import Article, Event, Story
 from indexer.store import es_compile, mapping
-from indexer.store.base import Candidate, PutResult, Store
+from indexer.store.base import Candidate, PutResult, RecordWrite, Store
 from indexer.store.es_client import build_client, redact_url
 from indexer.store.es_lock import LeaseLock
 from indexer.store.jobs_elasticsearch import ElasticsearchJobStore
 from indexer.store.keys_elasticsearch import ElasticsearchKeyRing
 from indexer.store.paging import (
+    PagePlan,
     Row,
     article_taken,
     changed_since,
@@ -419,12 +420,42 @@ class ElasticsearchStore(Store):
             yield Article.from_dict(source["doc"])
 
     def search_articles(self, query: SearchQuery) -> SearchPage:
-        scope: list[dict[str, Any]] = []
-        if query.event_id is not None:
-            scope.append({"term": {"event_id": query.event_id}})
-        if query.duplicates == "exclude":
-            scope.append({"bool": {"must_not": [{"exists": {"field": "duplicate_of"}}]}})
-        return self._search("articles", query, scope, Article.from_dict)
+        return self._search("articles", query, _article_scope(query), Article.from_dict)
+
+    def search_articles_many(self, queries: Sequence[SearchQuery]) -> list[SearchPage]:
+        """One ``_msearch`` for many article searches (a batch's duplicate lookups)."""
+        if not queries:
+            return []
+        compiled = [self._search_request(q, _article_scope(q), Article.from_dict)
+                    for q in queries]
+        searches: list[dict[str, Any]] = []
+        for request, _, _ in compiled:
+            body = dict(request)
+            body["_source"] = body.pop("source_includes")
+            searches += [{"index": self.alias}, body]
+        response = self._run("articles", "search",
+                             lambda: self._client.msearch(searches=searches))
+        pages = []
+        for query, (_, plan, decode), answer in zip(queries, compiled, response["responses"],
+                                                    strict=True):
+            if "error" in answer:
+                raise StoreUnavailable(
+                    f"Elasticsearch at {self.url} could not search the articles: "
+                    f"{str(answer['error'])[:120]}"
+                )
+            pages.append(self._page(answer, plan, query, decode))
+        return pages
+
+    def _search_request(
+        self, query: SearchQuery, scope: list[dict[str, Any]], decode: Callable[[Any], Any]
+    ) -> tuple[dict[str, Any], PagePlan, Callable[[Any], Any]]:
+        """The compiled request of one page, its plan, and how its hits are decoded."""
+        plan = plan_page(query, has_text=bool(query.terms()))
+        wanted = hit_fields(query)
+        source = ("doc",) if wanted is None else tuple(f"doc.{name}" for name in wanted)
+        if wanted is not None:
+            decode = partial(wanted)
+        return es_compile.search_request(query, plan, scope, source), plan, decode
 
     def _search(
         self,
@@ -434,18 +465,19 @@ class ElasticsearchStore(Store):
         decode: Callable[[Any], Any],
     ) -> SearchPage:
         """One page of records of a collection: the search both articles and events share."""
-        plan = plan_page(query, has_text=bool(query.terms()))
-        wanted = hit_fields(query)
-        source = ("doc",) if wanted is None else tuple(f"doc.{name}" for name in wanted)
-        if wanted is not None:
-            decode = partial(wanted)
-        request = es_compile.search_request(query, plan, scope, source)
+        request, plan, decode = self._search_request(query, scope, decode)
         try:
             body = self._search_body(collection, "search", request)
         except BadRequestError as exc:
             if query.cursor is None:
                 raise
             raise InvalidQuery("cursor does not fit this search; drop it to start again") from exc
+        return self._page(body, plan, query, decode)
+
+    @staticmethod
+    def _page(
+        body: dict[str, Any], plan: PagePlan, query: SearchQuery, decode: Callable[[Any], Any]
+    ) -> SearchPage:
         rows = [
             Row(key=hit["sort"][0], id=hit["sort"][1], doc=hit["_source"]["doc"])
             for hit in body["hits"]["hits"]
@@ -468,6 +500,101 @@ class ElasticsearchStore(Store):
             return []
         hits = self._search_body("events", "find candidate events", body)["hits"]["hits"]
         return [_candidate(hit) for hit in hits]
+
+    def candidate_events_many(
+        self, terms: Sequence[Sequence[str]], limit: int
+    ) -> list[list[Candidate]]:
+        """One ``_msearch`` for a batch's candidate lookups."""
+        requests = [es_compile.candidates_request(each, limit) for each in terms]
+        searches: list[dict[str, Any]] = []
+        for request in requests:
+            if request is not None:
+                body = dict(request)
+                body["_source"] = body.pop("source_includes")
+                searches += [{"index": self.events_alias}, body]
+        if not searches:
+            return [[] for _ in terms]
+        response = self._run("events", "find candidate events",
+                             lambda: self._client.msearch(searches=searches))
+        answers = iter(response["responses"])
+        found: list[list[Candidate]] = []
+        for request in requests:
+            if request is None:
+                found.append([])
+                continue
+            answer = next(answers)
+            if "error" in answer:
+                raise StoreUnavailable(
+                    f"Elasticsearch at {self.url} could not find candidate events: "
+                    f"{str(answer['error'])[:120]}"
+                )
+            found.append([_candidate(hit) for hit in answer["hits"]["hits"]])
+        return found
+
+    def write_batch(self, writes: Sequence[RecordWrite]) -> list[Conflict | None]:
+        """One ``_bulk`` request; a created event or story is listed as founded after it."""
+        if not writes:
+            return []
+        operations: list[dict[str, Any]] = []
+        for write in writes:
+            operations += self._bulk_action(write)
+        deleting = any(w.action == "delete" for w in writes)
+        collections = {w.collection for w in writes}
+        for collection in collections:
+            self._ensure(collection)
+        response = self._run(
+            next(iter(collections)), "store a batch",
+            lambda: self._client.bulk(operations=operations, require_alias=True,
+                                      refresh=_DELETE_REFRESH if deleting else None),
+        )
+        results: list[Conflict | None] = []
+        founded: dict[str, list[tuple[str, int]]] = {}
+        for write, item in zip(writes, response["items"], strict=True):
+            (outcome,) = item.values()
+            status = int(outcome["status"])
+            if status in (200, 201):
+                results.append(None)
+                if write.action == "create" and write.collection != "articles":
+                    first_seen = getattr(write.record, "first_seen", None) or now_iso()
+                    founded.setdefault(write.collection, []).append(
+                        (write.record_id, iso_to_us(first_seen)))
+            elif status in (404, 409):
+                results.append(changed_since(write.collection[:-1], write.record_id,
+                                             write.version))
+            else:
+                raise StoreUnavailable(
+                    f"Elasticsearch at {self.url} did not store {write.collection[:-1]} "
+                    f"{write.record_id}: HTTP {status}"
+                )
+        for listed, records in founded.items():
+            self._note_founded(listed, records)
+        return results
+
+    def _bulk_action(self, write: RecordWrite) -> list[dict[str, Any]]:
+        """The ``_bulk`` lines of one write (compare-and-set as its single-record method)."""
+        alias = mapping.alias_name(self.prefix, write.collection)
+        head: dict[str, Any] = {"_index": alias, "_id": write.record_id}
+        if write.version is not None:
+            head.update(_cas(write.version))
+        record = write.record
+        if write.action == "membership":
+            return [{"update": head}, {
+                "doc": {"event_id": write.event_id, "doc": {"event_id": write.event_id}},
+                "detect_noop": False,
+            }]
+        if write.action == "delete":
+            return [{"delete": head}]
+        if write.action == "retire":
+            return [{"index": head}, {"id": write.record_id, "redirect_to": write.into}]
+        if isinstance(record, Article):
+            document = es_compile.article_document(record)
+        elif isinstance(record, Event):
+            document = es_compile.event_document(record, write.text)
+        elif isinstance(record, Story):
+            document = es_compile.story_document(record, write.text)
+        else:
+            raise ValueError(f"a {write.action} of {write.record_id} needs its record")
+        return [{"create" if write.action == "create" else "index": head}, document]
 
     # Events and stories are the same kind of record (a versioned document that can become a
     # redirect); one implementation serves both collections.
@@ -503,13 +630,15 @@ class ElasticsearchStore(Store):
             founded_at=event.first_seen,
         )
 
-    def _note_founded(self, collection: str, record_id: str, founded_us: int) -> None:
-        """Add a record to its recent-foundings document (compare-and-set; pruned to a minute).
+    def _note_founded(self, collection: str, records: Sequence[tuple[str, int]]) -> None:
+        """Add (id, founded µs) records to their recent-foundings document (compare-and-set;
+        pruned to a minute).
 
         Foundings happen under the assignment lock, so writers rarely race here; if they keep
-        doing so, the record is refreshed into view instead, as before these lists existed.
+        doing so, the records are refreshed into view instead, as before these lists existed.
         """
         list_id = _FOUNDED_IDS[collection]
+        adding = {record_id for record_id, _ in records}
         for _ in range(_PUT_ATTEMPTS):
             try:
                 found = self._get("locks", list_id, ["records"])
@@ -518,8 +647,9 @@ class ElasticsearchStore(Store):
             except NotFound:
                 listed, cas = [], {"op_type": "create"}
             horizon = time.time_ns() // 1000 - FOUNDED_KEEP_US
-            kept = [e for e in listed if e.get("us", 0) >= horizon and e.get("id") != record_id]
-            document = {"records": [*kept, {"id": record_id, "us": founded_us}]}
+            kept = [e for e in listed if e.get("us", 0) >= horizon and e.get("id") not in adding]
+            fresh = [{"id": record_id, "us": us} for record_id, us in records]
+            document = {"records": [*kept, *fresh]}
             try:
                 self._run(
                     "locks", "list a founded record",
@@ -552,7 +682,7 @@ class ElasticsearchStore(Store):
         except ConflictError as exc:
             raise changed_since(collection[:-1], record_id, version) from exc
         if version is None:
-            self._note_founded(collection, record_id, iso_to_us(founded_at))
+            self._note_founded(collection, [(record_id, iso_to_us(founded_at))])
         return _version(written)
 
     def retire_event(self, event_id: str, into: str, *, version: str) -> None:
@@ -885,6 +1015,16 @@ class ElasticsearchStore(Store):
 
     def close(self) -> None:
         self._client.close()
+
+
+def _article_scope(query: SearchQuery) -> list[dict[str, Any]]:
+    """What only article searches filter on: one event's articles, or no copies."""
+    scope: list[dict[str, Any]] = []
+    if query.event_id is not None:
+        scope.append({"term": {"event_id": query.event_id}})
+    if query.duplicates == "exclude":
+        scope.append({"bool": {"must_not": [{"exists": {"field": "duplicate_of"}}]}})
+    return scope
 
 
 def _candidate(hit: dict[str, Any]) -> Candidate:

@@ -29,7 +29,7 @@ from indexer.facets import (
     story_facet_terms,
 )
 from indexer.models import Article, Event, Story
-from indexer.store.base import Candidate, PutResult, Store
+from indexer.store.base import Candidate, PutResult, RecordWrite, Store
 from indexer.store.facet_memo import FacetMemo
 from indexer.store.facet_memo import schema as _memo_schema
 from indexer.store.jobs_embedded import EmbeddedJobStore
@@ -290,7 +290,22 @@ class EmbeddedStore(Store):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction that takes the database lock up front (no lost updates)."""
+        """A write transaction that takes the database lock up front (no lost updates).
+
+        Inside :meth:`write_batch` each write is a savepoint of the batch's one transaction
+        (one fsync for the batch), undone alone when it fails its compare-and-set.
+        """
+        if getattr(self._local, "batch", False):
+            with self._lock:
+                self._conn.execute("SAVEPOINT one_write")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK TO one_write")
+                    raise
+                finally:
+                    self._conn.execute("RELEASE one_write")
+            return
         self._follow()
         with self._lock:
             try:
@@ -376,6 +391,15 @@ class EmbeddedStore(Store):
         assert cur.lastrowid is not None
         self._index_article(conn, cur.lastrowid, article)
         return PutResult.CREATED
+
+    def write_batch(self, writes: Sequence[RecordWrite]) -> list[Conflict | None]:
+        """Every write in one transaction: one fsync for the batch, not one per write."""
+        with self._tx():
+            self._local.batch = True
+            try:
+                return super().write_batch(writes)
+            finally:
+                self._local.batch = False
 
     def get_article(self, article_id: str) -> Article:
         rows = self._read("SELECT doc FROM articles WHERE id = ?", (article_id,))
