@@ -73,11 +73,24 @@ def query_terms(text: str) -> list[list[str]]:
     return queries
 
 
+def candidate_queries(text: str) -> list[SearchQuery]:
+    """The searches that find the stored articles sharing a passage with ``text``."""
+    return [SearchQuery(q=" ".join(terms), size=CANDIDATES, facets=(), sort="relevance")
+            for terms in query_terms(text)]
+
+
+def lookups(article: Article) -> list[SearchQuery]:
+    """The searches :func:`find_original` will run for ``article`` (none for a short text)."""
+    own = signature_of(article)
+    if own is None or own.shingles < MIN_SHINGLES:
+        return []
+    return candidate_queries(article.text)
+
+
 def candidates(store: Store, text: str, exclude: str) -> list[Article]:
     """Stored articles sharing a passage with ``text`` (``exclude`` is the article's own id)."""
     found: dict[str, Article] = {}
-    for terms in query_terms(text):
-        query = SearchQuery(q=" ".join(terms), size=CANDIDATES, facets=(), sort="relevance")
+    for query in candidate_queries(text):
         for hit in store.search_articles(query).hits:
             if hit.id != exclude:
                 found.setdefault(hit.id, hit)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from indexer import ids
 from indexer.duplicates import find_original
-from indexer.errors import Conflict, NotAssigned, NotFound, StoreUnavailable, Unprocessable
+from indexer.errors import (
+    Conflict,
+    IndexerError,
+    NotAssigned,
+    NotFound,
+    StoreUnavailable,
+    Unprocessable,
+)
 from indexer.events.assign import ATTEMPTS, assign_article, detach_article
 from indexer.failpoints import failpoint
 from indexer.language import is_english, resolve_language
@@ -17,6 +25,7 @@ from indexer.store.base import PutResult, Store
 from indexer.timefmt import now_iso
 
 Extractor = Callable[[ArticleInput], Extraction]
+log = logging.getLogger(__name__)
 
 
 #: ``STORYRECORDS_EXTRACTOR=none``: a benchmark and test switch that skips the NLP pipeline
@@ -189,8 +198,78 @@ class Indexer:
         article = build_article(item, extraction, self.extractor_version)
         article = replace(article, duplicate_of=find_original(self.store, article))
         created = self.store.put_article(article) is PutResult.CREATED
-        failpoint("after-put")
+        self._after_put()
         return IngestResult(self._assign(article, created=created), created=created)
+
+    def _after_put(self) -> None:
+        failpoint("after-put")
+
+    def ingest_batch(
+        self, items: Sequence[tuple[ArticleInput, Extraction | None]]
+    ) -> list[IngestResult | IndexerError]:
+        """Ingest many articles with one hold of the assignment lock and one write per record.
+
+        Each item gets what :meth:`ingest` would have given it, or the error it would have
+        raised (Conflict, Unprocessable, StoreUnavailable), in order. Articles are assigned
+        in order against a :class:`WriteBehind` view, so a later article of the batch joins
+        the event an earlier one founded; then articles, events and stories are written in
+        three batches. When any write loses a race, the batch's articles are ingested again
+        one at a time (a repeat finishes what the batch left); when the store fails, every
+        article not refused gets the error and nothing acknowledged is lost (see
+        ``indexer.store.write_behind``).
+        """
+        from indexer.duplicates import lookups
+        from indexer.events.assign import CANDIDATES, RETRIEVAL_TERMS
+        from indexer.events.similarity import retrieval_terms
+        from indexer.store.write_behind import WriteBehind
+
+        view = WriteBehind(self.store)
+        batch = _InBatch(view, self._extract, self.extractor_version)
+        try:
+            ids = [article_id_for(item) for item, _ in items]
+            stored = {a.id for a in view.get_articles(ids)}  # one multi-get, kept in the view
+        except StoreUnavailable as exc:
+            return [exc for _ in items]
+        prepared: list[tuple[ArticleInput, Extraction | None] | IndexerError] = []
+        for item, extraction in items:
+            if extraction is None and article_id_for(item) not in stored:
+                try:
+                    extraction = self._extract(item)
+                except Unprocessable as exc:
+                    prepared.append(exc)
+                    continue
+            prepared.append((item, extraction))
+        try:
+            new = [build_article(item, extraction, self.extractor_version)
+                   for item, extraction in (p for p in prepared if isinstance(p, tuple))
+                   if extraction is not None and article_id_for(item) not in stored]
+            # Looked up before the lock, as one at a time: candidates and possible originals.
+            view.prefetch_candidates([retrieval_terms(a, RETRIEVAL_TERMS) for a in new],
+                                     CANDIDATES)
+            view.prefetch_searches([q for a in new for q in lookups(a)])
+            with self.store.assignment_lock():
+                results = [p if isinstance(p, IndexerError) else batch.attempt(*p)
+                           for p in prepared]
+                flushed = view.flush(after_articles=self._after_put)
+        except StoreUnavailable as exc:  # nothing of it acknowledged: all of it to do again
+            return [p if isinstance(p, IndexerError) else exc for p in prepared]
+        if not flushed.conflicts:
+            return results
+        log.info("a batch of %d lost %d races; ingesting it again one at a time",
+                 len(items), len(flushed.conflicts))
+        again: list[IngestResult | IndexerError] = []
+        for p, result in zip(prepared, results, strict=True):
+            if not isinstance(result, IngestResult) or not isinstance(p, tuple):
+                again.append(result)
+                continue
+            try:
+                redone = self.ingest(*p)
+            except IndexerError as exc:
+                again.append(exc)
+                continue
+            created = redone.created or redone.article.id in flushed.created
+            again.append(IngestResult(redone.article, created=created))
+        return again
 
     def delete(self, article_id: str) -> None:
         """Delete an article and take it out of its event (dropping an event left empty).
@@ -215,3 +294,24 @@ class Indexer:
         except (StoreUnavailable, Conflict) as exc:
             raise NotAssigned(article.id, stored_now=created) from exc
         return replace(article, event_id=event.id)
+
+
+class _InBatch(Indexer):
+    """The indexer of one batch: over a WriteBehind view, where nothing is stored until the
+    flush (so the crash point after storing is in the flush, after the articles)."""
+
+    def _after_put(self) -> None:
+        return None
+
+    def attempt(
+        self, item: ArticleInput, extraction: Extraction | None
+    ) -> IngestResult | IndexerError:
+        """:meth:`ingest`, its refusals returned; a store failure aborts the whole batch."""
+        try:
+            return self.ingest(item, extraction)
+        except NotAssigned as exc:
+            if isinstance(exc.__cause__, StoreUnavailable):
+                raise exc.__cause__ from exc
+            return exc  # lost races in memory: stored unassigned, finished by a repeat
+        except (Conflict, Unprocessable) as exc:
+            return exc

@@ -29,9 +29,11 @@ from indexer.events.merge import merge_event
 from indexer.facets import event_text
 from indexer.models import (
     Article,
+    ArticleInput,
     DateRef,
     Demand,
     Event,
+    Extraction,
     Fact,
     Mention,
     Party,
@@ -398,6 +400,18 @@ def synthetic_articles(n: int, seed: int = 7) -> list[Article]:
 
 Prefilled = tuple[Event, list[Article], str]
 """An event, its articles (``event_id`` set) and the text the event is found by."""
+
+
+def as_submitted(articles: Sequence[Article]) -> list[tuple[ArticleInput, Extraction]]:
+    """The synthetic articles as a client sends them, with the extraction they were made
+    with: what ``Indexer.ingest_batch`` takes when NLP is off the measurement."""
+    return [
+        (ArticleInput(id=a.id, text=a.text, title=a.title, source=a.source,
+                      published_at=a.published_at, url=a.url),
+         Extraction(text=a.text, parties=a.parties, venues=a.venues, places=a.places,
+                    dates=a.dates, demands=a.demands, facts=a.facts))
+        for a in articles
+    ]
 
 
 def prefilled_event(group: Sequence[Article]) -> Prefilled:

@@ -15,7 +15,9 @@ from elasticsearch import Elasticsearch, TransportError
 
 from indexer.store.base import Store
 from indexer.store.elasticsearch import ElasticsearchStore
+from indexer.store.query import SearchQuery
 from tests.conftest import in_ci
+from tests.store.batch_contract import BatchContract
 from tests.store.consistency_contract import ConsistencyContract
 from tests.store.contract import StoreContract, StoreFactory
 from tests.store.events_contract import EventStoreContract
@@ -58,7 +60,7 @@ def es_client(es_url: str) -> Iterator[Elasticsearch]:
 
 class TestElasticsearchStore(
     StoreContract, EventStoreContract, RebuildContract, KeyStoreContract, ConsistencyContract,
-    JobStoreContract, StoryStoreContract,
+    JobStoreContract, StoryStoreContract, BatchContract,
 ):
     def corrupt_search_document(self, store: Store, article_id: str) -> None:
         """Change an indexed field behind the record's back, as a partial update would."""
@@ -136,3 +138,44 @@ def test_the_next_assignment_finds_an_event_and_story_founded_a_moment_ago_witho
         names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
         if names:
             es_client.indices.delete(index=",".join(names))
+
+
+def test_a_batch_of_fifty_articles_costs_a_few_requests_where_one_at_a_time_costs_hundreds(
+    es_url: str, es_client: Elasticsearch
+) -> None:
+    """What batching is for: the same 50 articles, counted in requests to the server (not
+    timed), one at a time into one index and as one batch into another, both assigned to
+    the same events."""
+    from indexer.benchmarks.corpus import arrival_order, as_submitted, synthetic_groups
+    from indexer.benchmarks.ingest import _http_requests
+    from indexer.ingest import Indexer
+    from tests.store.batch_contract import _no_nlp, _partition
+
+    items = as_submitted(arrival_order(synthetic_groups(50)))
+    counted: dict[str, int] = {}
+    partitions = []
+    prefixes = [f"storyrecords-test-{uuid.uuid4().hex[:12]}" for _ in range(2)]
+    try:
+        for way, prefix in zip(("one at a time", "batch"), prefixes, strict=True):
+            store = ElasticsearchStore(es_url, index=prefix)
+            store.ping()  # the indices exist before counting
+            store.search_events(SearchQuery(size=1))
+            store.search_stories(SearchQuery(size=1))
+            indexer = Indexer(store, _no_nlp, "test-1")
+            with _http_requests() as seen:
+                if way == "batch":
+                    indexer.ingest_batch(items)
+                else:
+                    for item in items:
+                        indexer.ingest(*item)
+            counted[way] = sum(len(times) for times in seen.values())
+            partitions.append(_partition(store))
+            store.close()
+    finally:
+        for prefix in prefixes:
+            names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
+            if names:
+                es_client.indices.delete(index=",".join(names))
+    assert partitions[0] == partitions[1]
+    assert counted["one at a time"] >= 10 * len(items), counted
+    assert counted["batch"] <= len(items), counted

@@ -9,6 +9,7 @@ import pytest
 
 from indexer.store.base import Store
 from indexer.store.embedded import EmbeddedStore
+from tests.store.batch_contract import BatchContract
 from tests.store.consistency_contract import ConsistencyContract
 from tests.store.contract import StoreContract, StoreFactory
 from tests.store.events_contract import EventStoreContract
@@ -20,7 +21,7 @@ from tests.store.stories_contract import StoryStoreContract
 
 class TestEmbeddedStore(
     StoreContract, EventStoreContract, RebuildContract, KeyStoreContract, ConsistencyContract,
-    JobStoreContract, StoryStoreContract,
+    JobStoreContract, StoryStoreContract, BatchContract,
 ):
     def corrupt_search_document(self, store: Store, article_id: str) -> None:
         """Lose an article's facet rows, as a half-applied write would."""

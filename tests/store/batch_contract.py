@@ -1,0 +1,149 @@
+"""Batched ingest on every backend: ``Store.write_batch`` and ``Indexer.ingest_batch``.
+
+A batch is assigned against a write-behind view and written once per record; what a user
+sees must be what ingesting the same articles one at a time gives: every article in the
+event of its happening, stories intact, ``storyrecords check`` clean, a copy in the same
+batch found as a copy, and nothing acknowledged lost when a write loses a race or the store
+fails mid-flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+
+import pytest
+
+from indexer.benchmarks.corpus import arrival_order, as_submitted, synthetic_groups
+from indexer.check import check
+from indexer.errors import Conflict, StoreUnavailable
+from indexer.ingest import Indexer, IngestResult
+from indexer.models import ArticleInput, Extraction
+from indexer.store.base import RecordWrite, Store
+from tests.store.contract import make_article
+
+StoreFactory = Callable[[], Store]
+
+
+def _no_nlp(item: ArticleInput) -> Extraction:
+    raise AssertionError("every item here comes with its extraction")
+
+
+def _partition(store: Store) -> list[list[str]]:
+    return sorted(sorted(event.articles) for event, _ in store.iter_events())
+
+
+class BatchContract:
+    """Batches: one write per record, the same events as one at a time, faults survived."""
+
+    @pytest.fixture
+    def batch_store(self, store_factory: StoreFactory) -> Iterator[Store]:
+        store = store_factory()
+        yield store
+        store.close()
+
+    def test_write_batch_answers_each_write_and_one_lost_race_sinks_no_other(
+        self, batch_store: Store
+    ) -> None:
+        taken = make_article("a-taken", "Taken", "Already stored before the batch.")
+        batch_store.put_article(taken)
+        _, stale = batch_store.get_article_versioned("a-taken")
+        batch_store.set_article_event("a-taken", "e-first", version=stale)  # the version moves
+        fresh = make_article("a-fresh", "Fresh", "Stored by the batch.")
+        results = batch_store.write_batch([
+            RecordWrite("articles", "create", "a-taken", record=taken),
+            RecordWrite("articles", "create", "a-fresh", record=fresh),
+            RecordWrite("articles", "membership", "a-taken", version=stale, event_id="e-x"),
+        ])
+        assert [type(r) for r in results] == [Conflict, type(None), Conflict]
+        assert batch_store.get_article("a-fresh").text == fresh.text
+        assert batch_store.get_article("a-taken").event_id == "e-first"
+
+    def test_a_batch_finds_every_happening_as_one_at_a_time_does(
+        self, batch_store: Store
+    ) -> None:
+        groups = synthetic_groups(120)
+        items = as_submitted(arrival_order(groups))
+        indexer = Indexer(batch_store, _no_nlp, "test-1")
+        results = [r for start in range(0, len(items), 25)
+                   for r in indexer.ingest_batch(items[start:start + 25])]
+        assert all(isinstance(r, IngestResult) and r.created for r in results), results[:3]
+        assert _partition(batch_store) == sorted(sorted(a.id for a in g) for g in groups)
+        for result in results:  # what each item was told is what is stored
+            assert isinstance(result, IngestResult)
+            assert batch_store.get_article(result.article.id).event_id == result.article.event_id
+        stories = list(batch_store.iter_stories())
+        assert stories and {e.event_id for s, _ in stories for e in s.events} == {
+            e.id for e, _ in batch_store.iter_events()}
+        assert check(batch_store).clean, check(batch_store).findings[:5]
+
+    def test_a_batch_sent_again_changes_nothing(self, batch_store: Store) -> None:
+        items = as_submitted(arrival_order(synthetic_groups(40)))
+        indexer = Indexer(batch_store, _no_nlp, "test-1")
+        indexer.ingest_batch(items)
+        before = _partition(batch_store)
+        again = indexer.ingest_batch(items)
+        assert all(isinstance(r, IngestResult) and not r.created for r in again)
+        assert _partition(batch_store) == before
+
+    def test_a_copy_of_an_article_earlier_in_the_same_batch_is_found(
+        self, batch_store: Store
+    ) -> None:
+        original = arrival_order(synthetic_groups(10))[0]
+        copy = replace(original, id="a-copy", title=f"{original.title} (syndicated)")
+        indexer = Indexer(batch_store, _no_nlp, "test-1")
+        results = indexer.ingest_batch(as_submitted([original, copy]))
+        assert all(isinstance(r, IngestResult) for r in results), results
+        stored = batch_store.get_article("a-copy")
+        assert stored.duplicate_of == original.id
+        assert stored.event_id == batch_store.get_article(original.id).event_id
+
+    def test_a_write_that_loses_a_race_at_the_flush_is_done_again_one_at_a_time(
+        self, batch_store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        groups = synthetic_groups(30)
+        items = as_submitted(arrival_order(groups))
+        indexer = Indexer(batch_store, _no_nlp, "test-1")
+        indexer.ingest_batch(items[:10])
+        write_batch = batch_store.write_batch
+        raced: list[str] = []
+
+        def racing(writes: Sequence[RecordWrite]) -> list[Conflict | None]:
+            """Another writer updates an event the batch read, just before it writes events."""
+            updates = [w for w in writes if w.collection == "events" and w.action == "update"]
+            if updates and not raced:
+                event, version = batch_store.get_event(updates[0].record_id)
+                batch_store.put_event(event, version=version, text=updates[0].text)
+                raced.append(event.id)
+            return write_batch(writes)
+
+        monkeypatch.setattr(batch_store, "write_batch", racing)
+        results = indexer.ingest_batch(items[10:])
+        assert raced, "the test changed an event behind the batch's back"
+        assert all(isinstance(r, IngestResult) and r.created for r in results), results[:3]
+        assert _partition(batch_store) == sorted(sorted(a.id for a in g) for g in groups)
+        assert check(batch_store).clean, check(batch_store).findings[:5]
+
+    def test_a_store_failing_mid_flush_loses_nothing_and_a_retry_finishes_it(
+        self, batch_store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        groups = synthetic_groups(30)
+        items = as_submitted(arrival_order(groups))
+        write_batch = batch_store.write_batch
+
+        def failing(writes: Sequence[RecordWrite]) -> list[Conflict | None]:
+            """The store goes away after the batch's articles are written, before its events."""
+            if writes and writes[0].collection != "articles":
+                raise StoreUnavailable("the store went away mid-flush (test)")
+            return write_batch(writes)
+
+        monkeypatch.setattr(batch_store, "write_batch", failing)
+        indexer = Indexer(batch_store, _no_nlp, "test-1")
+        results = indexer.ingest_batch(items)
+        assert all(isinstance(r, StoreUnavailable) for r in results), results[:3]
+        assert batch_store.get_articles([a.id or "" for a, _ in items]), "articles were written"
+        monkeypatch.setattr(batch_store, "write_batch", write_batch)
+        retried = indexer.ingest_batch(items)
+        assert all(isinstance(r, IngestResult) for r in retried), retried[:3]
+        assert _partition(batch_store) == sorted(sorted(a.id for a in g) for g in groups)
+        assert check(batch_store).clean, check(batch_store).findings[:5]
