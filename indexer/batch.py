@@ -18,7 +18,8 @@ from typing import Any
 
 from indexer.errors import Unprocessable
 from indexer.ingest import Extractor, Indexer, article_id_for
-from indexer.intake import Outcome, ingest_item, validate_record
+from indexer.intake import Outcome, ingest_items, validate_record
+from indexer.jobs import BATCH_LINES
 from indexer.models import ArticleInput, Extraction
 from indexer.sources import SourceRecord
 
@@ -113,20 +114,30 @@ def index_all(
         # Load the model here, once: the forked workers share its memory.
         indexer.extractor(ArticleInput(text="Warm-up: talks in Geneva on Monday."))
     results = _extractions(to_extract, indexer.extractor, processes)
+    window: list[tuple[int, SourceRecord, ArticleInput | Outcome, Any]] = []
     for number, (record, item, result) in enumerate(
         zip(records, prepared, results, strict=True), start=1
     ):
-        outcome = _outcome(indexer, item, result)
-        if not on_outcome(number, record, outcome):
-            return
+        window.append((number, record, item, result))
+        if len(window) >= BATCH_LINES or number == len(records):
+            for at, (n, rec, _, _) in zip(_outcomes(indexer, window), window, strict=True):
+                if not on_outcome(n, rec, at):
+                    return
+            window = []
 
 
-def _outcome(
-    indexer: Indexer, item: ArticleInput | Outcome, result: Any
-) -> Outcome:
-    if isinstance(item, Outcome):
-        return item
-    if isinstance(result, tuple):
-        message, field = result
-        return Outcome("rejected", errors={field: [message]})
-    return ingest_item(indexer, item, result)
+def _outcomes(
+    indexer: Indexer, window: Sequence[tuple[int, SourceRecord, ArticleInput | Outcome, Any]]
+) -> list[Outcome]:
+    """The outcome of each record of the window, the extracted ones ingested as one batch."""
+    decided: list[Outcome | tuple[ArticleInput, Extraction]] = []
+    for _, _, item, result in window:
+        if isinstance(item, Outcome):
+            decided.append(item)
+        elif isinstance(result, tuple):
+            message, field = result
+            decided.append(Outcome("rejected", errors={field: [message]}))
+        else:
+            decided.append((item, result))
+    ingested = iter(ingest_items(indexer, [d for d in decided if isinstance(d, tuple)]))
+    return [next(ingested) if isinstance(d, tuple) else d for d in decided]

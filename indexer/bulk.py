@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from indexer.ingest import Indexer
-from indexer.intake import ArticleInSchema, Outcome, ingest_record
+from indexer.intake import ArticleInSchema, Outcome, ingest_items, ingest_record, validate_record
+from indexer.models import ArticleInput
 
 log = logging.getLogger(__name__)
 
@@ -66,30 +67,64 @@ def acceptable(raw: bytes) -> bool:
     return not _SCHEMA.validate(data)
 
 
-def line_result(
-    indexer: Indexer, number: int, raw: bytes, *, logged_as: Callable[[], str]
-) -> dict[str, Any]:
-    """Decode and ingest one NDJSON line: ``{"line", "status", "id", "errors"}``.
-
-    An unexpected exception is logged with ``logged_as()`` (a request or job reference) and
-    reported as ``error``, naming only that reference, never the exception.
-    """
+def _decoded(raw: bytes) -> Any | Outcome:
+    """The line's JSON value, or the rejection of a line that is not usable JSON."""
     try:
         data = json.loads(raw)
     except RecursionError:
-        outcome = Outcome("rejected", errors={"_line": [DEPTH_MESSAGE]})
+        return Outcome("rejected", errors={"_line": [DEPTH_MESSAGE]})
     except (ValueError, UnicodeDecodeError) as exc:
-        outcome = Outcome("rejected", errors={"_line": [f"invalid JSON: {exc}"]})
-    else:
-        if too_deep(data):
-            outcome = Outcome("rejected", errors={"_line": [DEPTH_MESSAGE]})
-        else:
-            try:
-                outcome = ingest_record(indexer, data)
-            except Exception:  # one line's bug must not cost the lines after it
-                where = logged_as()
-                log.exception("%s: bulk line %d failed", where, number)
-                message = f"An unexpected error occurred; it was logged under {where}."
-                return {"line": number, "status": "error", "id": None,
-                        "errors": {"_line": [message]}}
+        return Outcome("rejected", errors={"_line": [f"invalid JSON: {exc}"]})
+    if too_deep(data):
+        return Outcome("rejected", errors={"_line": [DEPTH_MESSAGE]})
+    return data
+
+
+def _result(number: int, outcome: Outcome) -> dict[str, Any]:
     return {"line": number, "status": outcome.status, "id": outcome.id, "errors": outcome.errors}
+
+
+def _failed(number: int, logged_as: Callable[[], str]) -> dict[str, Any]:
+    """An unexpected exception: logged under ``logged_as()`` (a request or job reference),
+    and reported naming only that reference, never the exception."""
+    where = logged_as()
+    log.exception("%s: bulk line %d failed", where, number)
+    message = f"An unexpected error occurred; it was logged under {where}."
+    return {"line": number, "status": "error", "id": None, "errors": {"_line": [message]}}
+
+
+def line_result(
+    indexer: Indexer, number: int, raw: bytes, *, logged_as: Callable[[], str]
+) -> dict[str, Any]:
+    """Decode and ingest one NDJSON line: ``{"line", "status", "id", "errors"}``."""
+    data = _decoded(raw)
+    if isinstance(data, Outcome):
+        return _result(number, data)
+    try:
+        return _result(number, ingest_record(indexer, data))
+    except Exception:  # one line's bug must not cost the lines after it
+        return _failed(number, logged_as)
+
+
+def batch_results(
+    indexer: Indexer, lines: Sequence[tuple[int, bytes]], *, logged_as: Callable[[], str]
+) -> list[dict[str, Any]]:
+    """:func:`line_result` of each line, the valid ones ingested as one batch.
+
+    A bug that escapes the batch costs it nothing: the lines are done again one by one,
+    so only the line that has it reports ``error``.
+    """
+    judged: list[dict[str, Any] | ArticleInput] = []
+    for number, raw in lines:
+        data = _decoded(raw)
+        item = data if isinstance(data, Outcome) else validate_record(data)
+        judged.append(_result(number, item) if isinstance(item, Outcome) else item)
+    valid = [(item, None) for item in judged if isinstance(item, ArticleInput)]
+    try:
+        outcomes = iter(ingest_items(indexer, valid))
+    except Exception:
+        log.exception("%s: a batch of %d lines failed; doing them one by one", logged_as(),
+                      len(lines))
+        return [line_result(indexer, number, raw, logged_as=logged_as) for number, raw in lines]
+    return [_result(number, next(outcomes)) if isinstance(item, ArticleInput) else item
+            for (number, _), item in zip(lines, judged, strict=True)]

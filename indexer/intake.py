@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,9 +18,9 @@ import langcodes
 import marshmallow as ma
 from marshmallow import validate
 
-from indexer.errors import Conflict, StoreUnavailable, Unprocessable
+from indexer.errors import Conflict, IndexerError, StoreUnavailable, Unprocessable
 from indexer.ids import ID_PATTERN, is_valid_id
-from indexer.ingest import Indexer
+from indexer.ingest import Indexer, IngestResult
 from indexer.models import ArticleInput, Extraction, PageInfo
 from indexer.timefmt import normalise_published
 from indexer.web.limits import MAX_PAGE_BYTES
@@ -313,12 +314,27 @@ def ingest_item(
 ) -> Outcome:
     """Ingest a validated article (its extraction given when done elsewhere), as an outcome."""
     try:
-        result = indexer.ingest(item, extraction)
-    except Unprocessable as exc:
-        return Outcome("rejected", errors={exc.field: [str(exc)]})
-    except Conflict as exc:
-        return Outcome("conflict", errors={"id": [str(exc)]})
-    except StoreUnavailable as exc:
-        log.warning("store unavailable while ingesting: %s", exc)
-        return Outcome("unavailable", errors={"_store": [exc.public_message()]})
-    return Outcome("created" if result.created else "unchanged", id=result.article.id)
+        return outcome_of(indexer.ingest(item, extraction))
+    except IndexerError as exc:
+        return outcome_of(exc)
+
+
+def ingest_items(
+    indexer: Indexer, items: Sequence[tuple[ArticleInput, Extraction | None]]
+) -> list[Outcome]:
+    """:func:`ingest_item` for many articles at once (:meth:`Indexer.ingest_batch`)."""
+    return [outcome_of(result) for result in indexer.ingest_batch(items)]
+
+
+def outcome_of(result: IngestResult | IndexerError) -> Outcome:
+    """What ingesting gave, as a record's outcome; an error no client caused is raised."""
+    if isinstance(result, IngestResult):
+        return Outcome("created" if result.created else "unchanged", id=result.article.id)
+    if isinstance(result, Unprocessable):
+        return Outcome("rejected", errors={result.field: [str(result)]})
+    if isinstance(result, Conflict):
+        return Outcome("conflict", errors={"id": [str(result)]})
+    if isinstance(result, StoreUnavailable):
+        log.warning("store unavailable while ingesting: %s", result)
+        return Outcome("unavailable", errors={"_store": [result.public_message()]})
+    raise result

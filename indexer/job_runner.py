@@ -7,6 +7,7 @@ that runs it, in an API worker's background thread or in ``storyrecords jobs run
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 import secrets
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from indexer.bulk import line_result
+from indexer.bulk import batch_results
 from indexer.errors import Conflict, NotFound, StoreUnavailable
 from indexer.ingest import Indexer
 from indexer.jobs import (
@@ -287,21 +288,26 @@ class JobRunner:
                     holding, functools.partial(store.chunk, job_id, holding.job.chunk_of(position))
                 )
             self._keep_lease(holding)
-            number, raw = chunk.numbers[position - chunk.first], chunk.lines[position - chunk.first]
+            start = position - chunk.first
+            end = min(start + self.settings.batch_lines, len(chunk.lines),
+                      start + holding.job.total - position)
+            lines = list(zip(chunk.numbers[start:end], chunk.lines[start:end], strict=True))
             holding.line_started = self._clock()
-            result = line_result(indexer, number, raw, logged_as=lambda: f"job {job_id}")
+            results = batch_results(indexer, lines, logged_as=lambda: f"job {job_id}")
             holding.line_started = None
-            if result["status"] == "unavailable":
-                self._wait_for_store(holding)
-                continue  # the same line again
+            done = list(itertools.takewhile(lambda r: r["status"] != "unavailable", results))
             with holding.lock:
                 if holding.lost:
                     raise LeaseLost(holding.lost)
-                holding.add(result)
+                for result in done:
+                    holding.add(result)
+            if len(done) < len(results):
+                self._wait_for_store(holding)
+                continue  # the lines from the first one the store failed, again
             if holding.unrecorded >= self.settings.progress_lines:
                 self._try_record(holding)
             if self.settings.throttle_s:
-                time.sleep(self.settings.throttle_s)
+                time.sleep(self.settings.throttle_s * len(done))
         now = now_iso()
         final = replace(holding.job, status="done", holder=None, finished_at=now)
         self._with_store(holding, lambda: self._record(holding, final))

@@ -42,9 +42,9 @@ def run(ctx: click.Context, follow: bool) -> None:
     """Work queued jobs (and take over those whose worker stopped renewing its lease).
 
     Exits 0 once no job is unfinished (jobs other workers hold are waited for), 3 when the
-    store is unreachable. The lease, progress interval and poll interval come from
-    STORYRECORDS_JOB_LEASE_SECONDS, STORYRECORDS_JOB_PROGRESS_LINES and
-    STORYRECORDS_JOB_POLL_SECONDS.
+    store is unreachable. The lease, batch size, progress interval and poll interval come
+    from STORYRECORDS_JOB_LEASE_SECONDS, STORYRECORDS_JOB_BATCH_LINES,
+    STORYRECORDS_JOB_PROGRESS_LINES and STORYRECORDS_JOB_POLL_SECONDS.
     """
     store = open_configured_store(settings_of(ctx))
     extract, version = ingest.default_extractor()

@@ -36,8 +36,9 @@ from api.limits import read_body
 from api.request_ids import request_id
 from api.search_args import page_body, search_query
 from api.services import services
-from indexer.bulk import acceptable, line_result, ndjson_lines
+from indexer.bulk import acceptable, batch_results, line_result, ndjson_lines
 from indexer.intake import from_page, to_input
+from indexer.jobs import BATCH_LINES
 from indexer.models import ArticleInput
 from indexer.records import article_json
 
@@ -228,21 +229,24 @@ def bulk() -> dict[str, Any] | Response:
     """Index many articles from NDJSON: at once, or as a background job for big batches.
 
     **At once** (at most `STORYRECORDS_MAX_BULK_LINES` lines, 500 by default, and no
-    `Prefer: respond-async`): each line is handled on its own and the answer says per line
+    `Prefer: respond-async`): each line is judged on its own and the answer says per line
     whether it was created, unchanged, rejected (with field errors) or a conflict; one bad
-    line does not sink the others. When every line is rejected the answer is 422, with the
-    same per-line `results` inside the problem. If the store becomes unreachable, the answer
-    is 503 and its `results` say which lines were stored before that; resend the rest. A
-    line that fails in an unexpected way is reported as `error` (logged under the request
-    id) and the rest go on.
+    line does not sink the others. The valid lines are ingested in batches of 50 (one hold of
+    the assignment lock and one write per record for the whole batch), with the outcome each
+    would have had alone. When every line is rejected the answer is 422, with the same
+    per-line `results` inside the problem. If the store becomes unreachable, the answer is
+    503 and its `results` say which lines were stored before that; resend the rest. A line
+    that fails in an unexpected way is reported as `error` (logged under the request id) and
+    the rest go on.
 
     **As a job** (more lines, or `Prefer: respond-async`): the answer is **202** with the job
     and `Location: /v1/jobs/{id}`, given only once the whole body is stored durably (fsynced
     by SQLite; acknowledged by Elasticsearch once in its translog): from then on no line is
     lost. A background thread in every API process (or `storyrecords jobs run`) claims a job
     by compare-and-set on its record, under a lease (`STORYRECORDS_JOB_LEASE_SECONDS`, 60),
-    ingests the lines in order and records progress and the lines' results every
-    `STORYRECORDS_JOB_PROGRESS_LINES` (50) lines, renewing the lease with each record. If the
+    ingests the lines in order, in batches of `STORYRECORDS_JOB_BATCH_LINES` (50), and
+    records progress and the lines' results every `STORYRECORDS_JOB_PROGRESS_LINES` (50)
+    lines, renewing the lease with each record. If the
     worker dies, another one that has seen the record unchanged for a whole lease takes the
     job over (compare-and-set again, so only one can) and goes on from the last recorded
     line; the lines the dead worker stored after that are ingested again and come out
@@ -275,18 +279,19 @@ def bulk() -> dict[str, Any] | Response:
     indexer = services().indexer()
     results: list[dict[str, Any]] = []
     counts = {"created": 0, "unchanged": 0, "rejected": 0}
-    for number, raw in lines:
-        outcome = line_result(indexer, number, raw, logged_as=lambda: f"request {request_id()}")
-        if outcome["status"] == "unavailable":
+    for start in range(0, len(lines), BATCH_LINES):
+        batch = lines[start:start + BATCH_LINES]
+        for outcome in batch_results(indexer, batch,
+                                     logged_as=lambda: f"request {request_id()}"):
             results.append(outcome)
-            return store_unavailable(
-                f"The store became unreachable at line {number}; lines before it listed as "
-                "created or unchanged are stored, resend the rest.",
-                results=results,
-            )
-        results.append(outcome)
-        key = outcome["status"] if outcome["status"] in counts else "rejected"
-        counts[key] += 1
+            if outcome["status"] == "unavailable":
+                return store_unavailable(
+                    f"The store became unreachable at line {outcome['line']}; lines before it "
+                    "listed as created or unchanged are stored, resend the rest.",
+                    results=results,
+                )
+            key = outcome["status"] if outcome["status"] in counts else "rejected"
+            counts[key] += 1
     if counts["rejected"] == len(results):
         return validation_failed(
             f"All {len(results)} lines were rejected; nothing was stored. See results.",

@@ -112,16 +112,16 @@ def test_a_deep_bulk_line_is_rejected_and_the_others_are_stored(client: FlaskCli
 def test_an_unexpected_error_on_one_bulk_line_does_not_stop_the_rest(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import indexer.bulk as resources
+    from indexer.ingest import LanguageAware
 
-    real = resources.ingest_record
+    real = LanguageAware.__call__
 
-    def flaky(indexer: Any, data: Any) -> Any:
-        if "Berlin" in data.get("text", ""):
+    def flaky(self: LanguageAware, item: Any) -> Any:
+        if "Berlin" in item.text:
             raise RuntimeError("bug in /srv/app/extract.py")
-        return real(indexer, data)
+        return real(self, item)
 
-    monkeypatch.setattr(resources, "ingest_record", flaky)
+    monkeypatch.setattr(LanguageAware, "__call__", flaky)
     lines = [json.dumps(BERLIN), json.dumps(GENEVA)]
     with caplog.at_level(logging.ERROR):
         response = client.post("/v1/articles/bulk", data="\n".join(lines), content_type=NDJSON)

@@ -30,6 +30,7 @@ import pytest
 import requests
 
 from indexer.check import IN_ONE_EVENT, check
+from indexer.jobs import BATCH_LINES
 from tests.conftest import in_ci
 from tests.faults.es_instance import wait_for
 from tests.faults.support import (
@@ -73,8 +74,9 @@ def test_index_killed_during_writes(tmp_path: Path, record_property: Any) -> Non
     """SIGKILL ``storyrecords index`` at a random moment of a 500-article load.
 
     ``integrity_check`` passes; every article the report calls created is stored, once, in one
-    event; anything else stored is the one article in flight, which ``check`` may report half
-    done and ``check --repair`` completes; the command run again finishes the rest.
+    event; anything else stored is of the one batch in flight (``BATCH_LINES`` records are
+    ingested together), which ``check`` may report half done and ``check --repair``
+    completes; the command run again finishes the rest.
     """
     docs = ecbplus_docs()
     source = write_ndjson(tmp_path / "ecbplus.ndjson", docs)
@@ -101,7 +103,8 @@ def test_index_killed_during_writes(tmp_path: Path, record_property: Any) -> Non
         assert_each_in_one_event(store, acked)
         stored = {a.id for a in store.iter_articles()}
         in_flight = stored - acked
-        assert in_flight <= {article_id(docs[len(rows)])}, in_flight  # the next line, at most
+        next_batch = {article_id(d) for d in docs[len(rows):len(rows) + BATCH_LINES]}
+        assert in_flight <= next_batch, in_flight  # the next batch, at most
         found = check(store)
         assert {f.record for f in found.findings if f.record.startswith("articles/")} <= {
             f"articles/{i}" for i in in_flight}, found.findings
@@ -136,11 +139,13 @@ def test_index_killed_during_writes(tmp_path: Path, record_property: Any) -> Non
 def test_index_killed_between_put_and_assign_is_repaired(
     tmp_path: Path, record_property: Any
 ) -> None:
-    """The kill made to land between storing an article and assigning it (the failpoint).
+    """The kill made to land between storing articles and assigning them (the failpoint).
 
-    100 articles are indexed first; the run that stops at the failpoint on the 101st is
-    SIGKILLed. The file is intact, the 100 are untouched, and ``check`` reports exactly the
-    one half-done article ("not assigned to any event"), which ``check --repair`` assigns.
+    100 articles are indexed first; the run that stops at the failpoint, after the next
+    batch's articles are written and before their events are, is SIGKILLed. The file is
+    intact, the 100 are untouched, and ``check`` reports only the batch's half-done articles
+    (pointing at events not written yet) and the events that do not list them yet, which
+    ``check --repair`` completes.
     """
     docs = ecbplus_docs()
     backend = embedded_backend(tmp_path / "data", **NO_NLP)
@@ -155,23 +160,31 @@ def test_index_killed_between_put_and_assign_is_repaired(
     proc.wait(timeout=30)
     _integrity(backend)
 
-    half_done = article_id(docs[100])
+    batch = docs[100:100 + BATCH_LINES]
     code, found = check_cli(backend.env)
     assert code == 1
-    assert found["articles"] == 101
-    assert [(f["invariant"], f["record"], f["detail"]) for f in found["findings"]] == [
-        (IN_ONE_EVENT, f"articles/{half_done}", "not assigned to any event")]
+    assert found["articles"] == 100 + len(batch)
+    # The articles were written with the events they were assigned to, which were not: each
+    # points at an event that does not exist yet, or one that does not list it yet.
+    half_done = {f"articles/{article_id(d)}" for d in batch}
+    articles_found = {f["record"] for f in found["findings"] if f["record"].startswith("articles/")}
+    assert articles_found and articles_found <= half_done, found["findings"][:5]
+    assert all(f["record"] in half_done or any(i.split("/")[1] in f["detail"] for i in half_done)
+               for f in found["findings"]), found["findings"][:5]
+    assert {f["invariant"] for f in found["findings"] if f["record"] in half_done} == {
+        IN_ONE_EVENT}
     code, fixed = check_cli(backend.env, repair=True)
-    assert code == 0 and fixed["repaired"] == 1 and fixed["after_repair"]["clean"], fixed
+    assert code == 0 and fixed["repaired"] == len(found["findings"]), fixed
+    assert fixed["after_repair"]["clean"], fixed
     store = backend.open()
     try:
-        assert_each_in_one_event(store, {article_id(d) for d in docs[:101]})
+        assert_each_in_one_event(store, {article_id(d) for d in docs[:100 + len(batch)]})
         dup = duplicates(store)
         assert dup == 0
     finally:
         store.close()
-    figures(record_property, test="embedded-killed-at-failpoint", sent=101, acknowledged=100,
-            found=found["articles"], violations=len(found["findings"]),
+    figures(record_property, test="embedded-killed-at-failpoint", sent=100 + len(batch),
+            acknowledged=100, found=found["articles"], violations=len(found["findings"]),
             repaired=fixed["repaired"], duplicates=dup)
 
 

@@ -67,6 +67,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_no_accepted_line_is_lost_or_dou
            "STORYRECORDS_JOB_THROTTLE_MS": "40",
            "STORYRECORDS_JOB_LEASE_SECONDS": "3",
            "STORYRECORDS_JOB_PROGRESS_LINES": "10",
+           "STORYRECORDS_JOB_BATCH_LINES": "5",
            "STORYRECORDS_JOB_POLL_SECONDS": "0.2"}
     texts = _texts()
     body = "".join(json.dumps({"text": t, "source": "jobs-kill"}) + "\n" for t in texts)
