@@ -38,7 +38,14 @@ from pathlib import Path
 from typing import Any
 
 from indexer.benchmarks.assign import delete_indices
-from indexer.benchmarks.corpus import arrival_order, prefill, prefilled_events, synthetic_groups
+from indexer.benchmarks.corpus import (
+    arrival_order,
+    as_submitted,
+    prefill,
+    prefilled_events,
+    synthetic_groups,
+)
+from indexer.jobs import BATCH_LINES
 from indexer.models import Article
 from indexer.store.base import Store
 
@@ -176,7 +183,7 @@ def no_nlp_rows(
     """For each store size: bulk floor, then W processes ingesting fresh articles."""
     rows = []
     for size in sizes:
-        prefilled, timed = _split(synthetic_groups(size + sample * (len(workers) + 1), seed),
+        prefilled, timed = _split(synthetic_groups(size + sample * (len(workers) + 2), seed),
                                   size)
         with _fresh(backend, es_url) as where:
             store = _open(backend, where)
@@ -193,7 +200,34 @@ def no_nlp_rows(
                 batch = timed[(n + 1) * sample:(n + 2) * sample] or timed[:sample]
                 rate = _parallel(backend, where, batch, count, nlp=False)
                 rows.append(_row(in_store, backend, count, False, rate, "put + assign"))
+            rest = timed[(len(workers) + 1) * sample:(len(workers) + 2) * sample] or timed[:sample]
+            rows.append(_row(in_store, backend, 1, False, _batched(backend, where, rest),
+                             f"ingest in batches of {BATCH_LINES}"))
     return rows
+
+
+def _batched(backend: str, where: str, articles: Sequence[Article]) -> float:
+    """Articles per second of ``Indexer.ingest_batch`` (what ``index``, bulk requests and
+    bulk jobs run), one process, batches of :data:`BATCH_LINES`; duplicate lookups
+    included, which the put + assign rows leave out."""
+    from indexer.ingest import Indexer
+
+    store = _open(backend, where)
+    indexer = Indexer(store, _never, "bench-1")
+    items = as_submitted(articles)
+    started = time.perf_counter()
+    for start in range(0, len(items), BATCH_LINES):
+        failed = [r for r in indexer.ingest_batch(items[start:start + BATCH_LINES])
+                  if isinstance(r, Exception)]
+        if failed:
+            raise RuntimeError(f"the batched ingest failed: {failed[0]}")
+    spent = time.perf_counter() - started
+    store.close()
+    return len(items) / spent
+
+
+def _never(item: Any) -> Any:
+    raise AssertionError("the benchmark's articles come with their extraction")
 
 
 class _CallProfile:

@@ -28,7 +28,7 @@ from indexer.events.similarity import (
     signature,
 )
 from indexer.events.splits import MIN_PART, split_members
-from indexer.models import Article, Event
+from indexer.models import Article, Event, Extraction
 from indexer.pipeline import EXTRACTOR_VERSION, default_pipeline
 
 CANDIDATES = 20
@@ -285,6 +285,31 @@ def store_assign(articles: Mapping[str, Article], order: Sequence[str]) -> dict[
             article = dataclasses.replace(articles[doc_id], indexed_at=now_iso(), event_id=None)
             store.put_article(article)
             assign_article(store, article)
+        out = {doc_id: store.get_article(doc_id).event_id or doc_id for doc_id in order}
+        store.close()
+    return out
+
+
+def store_assign_batched(
+    articles: Mapping[str, Article], order: Sequence[str], size: int
+) -> dict[str, str]:
+    """:func:`store_assign` as bulk loads run it: ``Indexer.ingest_batch``, ``size`` at a time
+    (a write-behind view per batch, one write per record), duplicate lookups included."""
+    from indexer.benchmarks.corpus import as_submitted
+    from indexer.ingest import Indexer
+    from indexer.store.embedded import EmbeddedStore
+
+    def never(item: object) -> Extraction:
+        raise AssertionError("the documents come extracted")
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = EmbeddedStore(Path(folder) / "eval.sqlite3")
+        indexer = Indexer(store, never, "eval-1")
+        items = as_submitted([dataclasses.replace(articles[d], id=d) for d in order])
+        for start in range(0, len(items), size):
+            for result in indexer.ingest_batch(items[start:start + size]):
+                if isinstance(result, Exception):
+                    raise result
         out = {doc_id: store.get_article(doc_id).event_id or doc_id for doc_id in order}
         store.close()
     return out
