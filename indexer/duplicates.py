@@ -18,6 +18,7 @@ stored within a second of its original may be missed there; ``storyrecords reind
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from indexer.dedup import MIN_SHINGLES, Signature, compare, signature
@@ -73,10 +74,12 @@ def query_terms(text: str) -> list[list[str]]:
     return queries
 
 
-def candidate_queries(text: str) -> list[SearchQuery]:
-    """The searches that find the stored articles sharing a passage with ``text``."""
-    return [SearchQuery(q=" ".join(terms), size=CANDIDATES, facets=(), sort="relevance")
-            for terms in query_terms(text)]
+@functools.lru_cache(maxsize=256)
+def candidate_queries(text: str) -> tuple[SearchQuery, ...]:
+    """The searches that find the stored articles sharing a passage with ``text`` (kept for
+    the last few texts: a batch looks them up ahead, then again as it ingests)."""
+    return tuple(SearchQuery(q=" ".join(terms), size=CANDIDATES, facets=(), sort="relevance")
+                 for terms in query_terms(text))
 
 
 def lookups(article: Article) -> list[SearchQuery]:
@@ -84,7 +87,7 @@ def lookups(article: Article) -> list[SearchQuery]:
     own = signature_of(article)
     if own is None or own.shingles < MIN_SHINGLES:
         return []
-    return candidate_queries(article.text)
+    return list(candidate_queries(article.text))
 
 
 def candidates(store: Store, text: str, exclude: str) -> list[Article]:

@@ -195,7 +195,7 @@ class Indexer:
                 "Nothing article-like was left after cleaning: the text is only page furniture "
                 "(advertising, sign-up prompts, link lists). Send the article body itself."
             )
-        article = build_article(item, extraction, self.extractor_version)
+        article = self._build(item, extraction)
         article = replace(article, duplicate_of=find_original(self.store, article))
         created = self.store.put_article(article) is PutResult.CREATED
         self._after_put()
@@ -203,6 +203,9 @@ class Indexer:
 
     def _after_put(self) -> None:
         failpoint("after-put")
+
+    def _build(self, item: ArticleInput, extraction: Extraction) -> Article:
+        return build_article(item, extraction, self.extractor_version)
 
     def ingest_batch(
         self, items: Sequence[tuple[ArticleInput, Extraction | None]]
@@ -240,7 +243,7 @@ class Indexer:
                     continue
             prepared.append((item, extraction))
         try:
-            new = [build_article(item, extraction, self.extractor_version)
+            new = [batch.prebuild(item, extraction)
                    for item, extraction in (p for p in prepared if isinstance(p, tuple))
                    if extraction is not None and article_id_for(item) not in stored]
             # Looked up before the lock, as one at a time: candidates and possible originals.
@@ -300,8 +303,21 @@ class _InBatch(Indexer):
     """The indexer of one batch: over a WriteBehind view, where nothing is stored until the
     flush (so the crash point after storing is in the flush, after the articles)."""
 
+    def __init__(self, store: Store, extract: Extractor, extractor_version: str) -> None:
+        super().__init__(store, extract, extractor_version)
+        self._built: dict[str, Article] = {}
+
     def _after_put(self) -> None:
         return None
+
+    def prebuild(self, item: ArticleInput, extraction: Extraction) -> Article:
+        """Build the record ahead (its lookups are prefetched from it); ingest uses it."""
+        article = self._built[article_id_for(item)] = build_article(
+            item, extraction, self.extractor_version)
+        return article
+
+    def _build(self, item: ArticleInput, extraction: Extraction) -> Article:
+        return self._built.pop(article_id_for(item), None) or super()._build(item, extraction)
 
     def attempt(
         self, item: ArticleInput, extraction: Extraction | None

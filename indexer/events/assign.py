@@ -105,7 +105,7 @@ def _assign_once(
 ) -> Event:
     pool = {e.id: e for e in [*candidates, *store.events_founded_since(looked_at)] if e.signature}
     scored = [
-        (e, similarity.similarity(signature, similarity.Signature.from_dict(e.signature or {})))
+        (e, similarity.similarity(signature, similarity.decoded(e.signature)))
         for e in pool.values()
     ]
     matches = sorted(
@@ -169,12 +169,12 @@ def _join(
     happening: the oldest event keeps its id, the others redirect to it.
     """
     (best, best_version), *others = events  # best match first
-    best_sig = similarity.Signature.from_dict(best.signature or {})
+    best_sig = similarity.decoded(best.signature)
     # Fold only events that also match the best one: an article bridging two different
     # happenings (a background paragraph) must not merge them.
     folding = [events[0]] + [
         (e, v) for e, v in others
-        if similarity.similarity(similarity.Signature.from_dict(e.signature or {}), best_sig)
+        if similarity.similarity(similarity.decoded(e.signature), best_sig)
         >= FOLD_THRESHOLD
     ]
     keep = min((e for e, _ in folding), key=lambda e: (e.first_seen, e.id))

@@ -172,6 +172,32 @@ class Signature:
         )
 
 
+#: Decoded signatures by the identity of the stored dict they came from (see :func:`decoded`).
+_DECODED: dict[int, tuple[Mapping[str, Any], Signature]] = {}
+_DECODED_MAX = 4096
+
+
+def decoded(data: Mapping[str, Any] | None) -> Signature:
+    """:meth:`Signature.from_dict`, remembered for the dicts decoded lately.
+
+    One assignment scores the same candidates' signatures as the one before it (a batch
+    scores each of its events against every later article), and decoding was half of the
+    scoring. Keyed by identity: the entry holds the dict, so its id cannot be reused while
+    cached, and stored signature dicts are never changed in place (records are frozen;
+    a new signature is a new dict). Cleared when full, which threads may race on harmlessly.
+    """
+    if not data:
+        return Signature.from_dict({})
+    hit = _DECODED.get(id(data))
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    if len(_DECODED) >= _DECODED_MAX:
+        _DECODED.clear()
+    found = Signature.from_dict(data)
+    _DECODED[id(data)] = (data, found)
+    return found
+
+
 def _rounded(terms: Mapping[str, float]) -> dict[str, float]:
     """Six decimals everywhere: JSON round-trips exactly and stays small."""
     return {k: round(v, DECIMALS) for k, v in terms.items()}

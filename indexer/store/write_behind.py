@@ -68,6 +68,10 @@ def _token(slot: _Slot) -> str:
     return f"batch-{slot.token}"
 
 
+def _candidate(record: Event | Story) -> Candidate:
+    return Candidate(id=record.id, signature=record.signature, first_seen=record.first_seen)
+
+
 def _live_article(slot: _Slot, article_id: str) -> Article:
     if not isinstance(slot.value, Article):
         raise NotFound(f"no article with id {article_id}")
@@ -87,6 +91,7 @@ class WriteBehind(Store):
         self._founded: dict[str, list[Candidate]] = {}
         self._searches: dict[str, SearchPage] = {}
         self._words: dict[str, frozenset[str]] = {}
+        self._record_words: dict[int, frozenset[str]] = {}
 
     # -- filling the view ahead ---------------------------------------------------------
 
@@ -257,25 +262,37 @@ class WriteBehind(Store):
 
     # -- what searches cannot see yet ---------------------------------------------------
 
-    def _overlay(self, collection: Collection, found: Sequence[Candidate]) -> list[Candidate]:
-        """Searched candidates as this batch has changed them, plus every record it changed:
-        a record written here is not in the inner store's index until the flush."""
+    def _overlay(self, collection: Collection, found: Sequence[Candidate],
+                 terms: Sequence[str] | None = None) -> list[Candidate]:
+        """What the index would answer if this batch's writes were in it.
+
+        Searched candidates as the batch has changed them (retired ones dropped); then, for a
+        search by ``terms``, every record the batch wrote whose text holds one of them (an
+        index sees a write at once on SQLite); for the founded lists (``terms`` None), every
+        record it founded.
+        """
         slots = self._events if collection == "events" else self._stories
-        seen: set[str] = set()
-        out: list[Candidate] = []
+        wanted = {w for t in terms or () for w in words(t)}
+        out: dict[str, Candidate] = {}
         for candidate in found:
             slot = slots.get(candidate.id)
-            if slot is not None and slot.dirty:
-                continue  # listed below as it is now (or gone)
-            if candidate.id not in seen:
-                seen.add(candidate.id)
-                out.append(candidate)
+            if slot is None or not slot.dirty:
+                out.setdefault(candidate.id, candidate)
+            elif isinstance(slot.value, (Event, Story)):
+                out.setdefault(candidate.id, _candidate(slot.value))
         for record_id, slot in slots.items():
-            value = slot.value
-            if slot.dirty and isinstance(value, (Event, Story)) and record_id not in seen:
-                out.append(Candidate(id=record_id, signature=value.signature,
-                                     first_seen=value.first_seen))
-        return out
+            if not slot.dirty or not isinstance(slot.value, (Event, Story)):
+                continue
+            if (not slot.existed) if terms is None else bool(wanted & self._text_words(slot)):
+                out.setdefault(record_id, _candidate(slot.value))
+        return list(out.values())
+
+    def _text_words(self, slot: _Slot) -> frozenset[str]:
+        """The words a record written here is found by (its search text), kept per version."""
+        found = self._record_words.get(slot.token)
+        if found is None:
+            found = self._record_words[slot.token] = frozenset(words(slot.text))
+        return found
 
     def _words_of(self, article: Article) -> frozenset[str]:
         found = self._words.get(article.id)
@@ -288,7 +305,7 @@ class WriteBehind(Store):
         found = self._candidates.get(tuple(terms))
         if found is None:
             found = self.inner.candidate_events(terms, limit)
-        return self._overlay("events", found)
+        return self._overlay("events", found, terms)
 
     def events_founded_since(self, since_us: int) -> list[Candidate]:
         # Read once: the batch holds the assignment lock, so nobody else founds meanwhile.
@@ -297,7 +314,7 @@ class WriteBehind(Store):
         return self._overlay("events", self._founded["events"])
 
     def candidate_stories(self, terms: Sequence[str], limit: int) -> list[Candidate]:
-        return self._overlay("stories", self.inner.candidate_stories(terms, limit))
+        return self._overlay("stories", self.inner.candidate_stories(terms, limit), terms)
 
     def stories_founded_since(self, since_us: int) -> list[Candidate]:
         if "stories" not in self._founded:
