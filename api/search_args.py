@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 import marshmallow as ma
+from flask import Response, jsonify
 from marshmallow import validate
 
 from api.cursors import sign, verify
@@ -196,3 +197,17 @@ def page_body(
         "next_cursor": sign(services().cursor_key(), page.next_cursor) if page.next_cursor
         else None,
     }
+
+
+def page_response(
+    page: Any, serialize: Callable[[Any], dict[str, Any]], fields: Collection[str]
+) -> Response:
+    """:func:`page_body`, sent as it is built.
+
+    A view's response schema documents this body, but flask-smorest would also dump it
+    through that schema again: for ten hits and seven facets that was a fifth of the API's
+    own time per search, to produce the same JSON (the records' JSON is already what the
+    schema gives; ``tests/api/test_payloads.py`` holds every search endpoint to that).
+    """
+    return jsonify(page_body(page, serialize, fields))
+

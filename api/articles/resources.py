@@ -34,7 +34,7 @@ from api.jobs.resources import submit as submit_job
 from api.jobs.schemas import JobSchema
 from api.limits import read_body
 from api.request_ids import request_id
-from api.search_args import page_body, search_query
+from api.search_args import page_response, search_query
 from api.services import services
 from indexer.bulk import acceptable, batch_results, line_result, ndjson_lines
 from indexer.intake import from_page, to_input
@@ -131,7 +131,7 @@ class Articles(MethodView):
     @blp.arguments(ArticleSearchArgsSchema(), location="query", as_kwargs=False)
     @blp.response(200, ArticleSearchResultSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Search articles.
 
         Full-text search with facet filters (repeat a parameter for OR within a facet; different
@@ -140,7 +140,7 @@ class Articles(MethodView):
         the *other* facets applied, so a sidebar can show what selecting a value would give.
         """
         page = services().store().search_articles(search_query(args))
-        return page_body(page, article_json, args["fields"])
+        return page_response(page, article_json, args["fields"])
 
     @blp.requires("write")
     @blp.doc(operationId="createArticle", requestBody=CREATE_BODY)

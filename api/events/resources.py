@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 
 from api.articles.schemas import ArticleSearchArgsSchema, ArticleSearchResultSchema
@@ -14,7 +15,7 @@ from api.events.schemas import (
     EventSearchArgsSchema,
     EventSearchResultSchema,
 )
-from api.search_args import page_body, search_query
+from api.search_args import page_response, search_query
 from api.services import services
 from indexer.errors import Moved, NotFound
 from indexer.models import Story
@@ -39,7 +40,7 @@ class Events(MethodView):
     @blp.arguments(EventSearchArgsSchema(), location="query", as_kwargs=False)
     @blp.response(200, EventSearchResultSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Search events.
 
         Same conventions as article search: words and "quoted phrases" in `q`, facet filters
@@ -47,7 +48,7 @@ class Events(MethodView):
         and cursor pagination. `date_from`/`date_to` filter on the event's own date.
         """
         query = search_query(args, facets=EVENT_FACETS)
-        return page_body(services().store().search_events(query), event_json, args["fields"])
+        return page_response(services().store().search_events(query), event_json, args["fields"])
 
 
 @blp.route("/<string:event_id>")
@@ -89,7 +90,7 @@ class EventArticles(MethodView):
     @blp.alt_response(301, response="MOVED_PERMANENTLY")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-    def get(self, args: dict[str, Any], event_id: str) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], event_id: str) -> Response:
         """List (and search within) the articles of an event.
 
         Takes the parameters of article search; facets count within the event. 404 for an
@@ -98,7 +99,7 @@ class EventArticles(MethodView):
         store = services().store()
         store.get_event(event_id)  # 404 or 301 before an empty list could mislead
         query = search_query(args, FACETS, event_id=event_id)
-        return page_body(store.search_articles(query), article_json, args["fields"])
+        return page_response(store.search_articles(query), article_json, args["fields"])
 
 
 def _story_of(store: Store, story_id: str | None) -> Story | None:

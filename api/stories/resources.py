@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from api.compression import ETAG_HEADER, IF_NONE_MATCH, NOT_MODIFIED_DESCRIPTION, etag_of
-from api.search_args import page_body, search_query
+from api.search_args import page_response, search_query
 from api.services import services
 from api.stories.schemas import StorySchema, StorySearchArgsSchema, StorySearchResultSchema
 from indexer.records import story_json
@@ -31,7 +32,7 @@ class Stories(MethodView):
     @blp.arguments(StorySearchArgsSchema(), location="query", as_kwargs=False)
     @blp.response(200, StorySearchResultSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Search stories.
 
         Same conventions as article and event search: words and "quoted phrases" in `q`,
@@ -40,7 +41,7 @@ class Stories(MethodView):
         story's latest event.
         """
         query = search_query(args, facets=STORY_FACETS)
-        return page_body(services().store().search_stories(query), story_json, args["fields"])
+        return page_response(services().store().search_stories(query), story_json, args["fields"])
 
 
 @blp.route("/<string:story_id>")

@@ -234,3 +234,33 @@ def test_samples_make_real_facets(server: str) -> None:
 
     stoltenberg = requests.get(f"{server}/v1/articles", params={"q": "Stoltenberg"}, timeout=30)
     assert [h["source"] for h in stoltenberg.json()["hits"]] == ["sample-long"]
+
+
+def test_every_search_answers_exactly_what_its_documented_schema_gives(server: str) -> None:
+    """Search bodies are sent as built, not dumped again through their response schemas
+    (api.search_args.page_response): with every field of real records asked for, each body
+    must be what that schema would make of it: no key more, none less, no value changed."""
+    from api.articles.schemas import ArticleSchema, ArticleSearchResultSchema
+    from api.events.schemas import EventSchema, EventSearchResultSchema
+    from api.fields import field_names
+    from api.stories.schemas import StorySchema, StorySearchResultSchema
+
+    _post_samples(server)
+    events = eventually(lambda: requests.get(f"{server}/v1/events", timeout=30).json(),
+                        lambda found: found["total"] == 1)
+    event_id = events["hits"][0]["id"]
+    every = {"article": ",".join(field_names(ArticleSchema)),
+             "event": ",".join(field_names(EventSchema)),
+             "story": ",".join(field_names(StorySchema))}
+    searches = [  # path, fields, schema, a nested field every hit must carry
+        ("/v1/articles", every["article"], ArticleSearchResultSchema(), "demands"),
+        (f"/v1/events/{event_id}/articles", every["article"], ArticleSearchResultSchema(),
+         "venues"),
+        ("/v1/events", every["event"], EventSearchResultSchema(), "conflicts"),
+        ("/v1/stories", every["story"], StorySearchResultSchema(), "announced"),
+    ]
+    for path, fields, schema, nested in searches:
+        body = requests.get(f"{server}{path}", params={"fields": fields}, timeout=30).json()
+        assert body["total"] >= 1 and body["hits"], path
+        assert schema.dump(body) == body, path
+        assert all(hit[nested] and set(hit) <= set(fields.split(",")) for hit in body["hits"])
