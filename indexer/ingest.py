@@ -299,25 +299,31 @@ class Indexer:
         return replace(article, event_id=event.id)
 
 
+def _built_key(item: ArticleInput) -> tuple[str, str]:
+    return article_id_for(item), input_hash(item)
+
+
 class _InBatch(Indexer):
     """The indexer of one batch: over a WriteBehind view, where nothing is stored until the
     flush (so the crash point after storing is in the flush, after the articles)."""
 
     def __init__(self, store: Store, extract: Extractor, extractor_version: str) -> None:
         super().__init__(store, extract, extractor_version)
-        self._built: dict[str, Article] = {}
+        #: Keyed by id and input: two items of one id with other content or metadata are two
+        #: records (the second a conflict), never the first stored with the second's fields.
+        self._built: dict[tuple[str, str], Article] = {}
 
     def _after_put(self) -> None:
         return None
 
     def prebuild(self, item: ArticleInput, extraction: Extraction) -> Article:
         """Build the record ahead (its lookups are prefetched from it); ingest uses it."""
-        article = self._built[article_id_for(item)] = build_article(
+        article = self._built[_built_key(item)] = build_article(
             item, extraction, self.extractor_version)
         return article
 
     def _build(self, item: ArticleInput, extraction: Extraction) -> Article:
-        return self._built.pop(article_id_for(item), None) or super()._build(item, extraction)
+        return self._built.pop(_built_key(item), None) or super()._build(item, extraction)
 
     def attempt(
         self, item: ArticleInput, extraction: Extraction | None

@@ -147,3 +147,18 @@ class BatchContract:
         assert all(isinstance(r, IngestResult) for r in retried), retried[:3]
         assert _partition(batch_store) == sorted(sorted(a.id for a in g) for g in groups)
         assert check(batch_store).clean, check(batch_store).findings[:5]
+
+    def test_two_items_of_one_id_with_different_content_are_a_conflict_as_one_at_a_time(
+        self, batch_store: Store
+    ) -> None:
+        """The same id sent twice with other metadata (a wire story from two sites): the
+        first is stored as sent, the second is a conflict, as one at a time."""
+        (item, extraction), = as_submitted(arrival_order(synthetic_groups(1)))
+        other = replace(item, url="https://elsewhere.example/the-same-story", source="other")
+        results = Indexer(batch_store, _no_nlp, "test-1").ingest_batch(
+            [(item, extraction), (other, extraction)])
+        first, second = results
+        assert isinstance(first, IngestResult) and first.created, results
+        assert isinstance(second, Conflict), results
+        stored = batch_store.get_article(item.id or "")
+        assert (stored.url, stored.source) == (item.url, item.source)
