@@ -270,7 +270,9 @@ class Indexer:
             except IndexerError as exc:
                 again.append(exc)
                 continue
-            created = redone.created or redone.article.id in flushed.created
+            # Created by the flush counts only for the item the batch created it for (the
+            # first of its id); a repeat of it in the batch was told "unchanged" there too.
+            created = redone.created or (result.created and redone.article.id in flushed.created)
             again.append(IngestResult(redone.article, created=created))
         return again
 

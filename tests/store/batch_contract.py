@@ -162,3 +162,26 @@ class BatchContract:
         assert isinstance(second, Conflict), results
         stored = batch_store.get_article(item.id or "")
         assert (stored.url, stored.source) == (item.url, item.source)
+
+    def test_an_item_sent_twice_in_a_batch_is_created_once_even_when_the_batch_is_redone(
+        self, batch_store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        items = as_submitted(arrival_order(synthetic_groups(12)))
+        indexer = Indexer(batch_store, _no_nlp, "test-1")
+        indexer.ingest_batch(items[:6])
+        write_batch = batch_store.write_batch
+
+        def racing(writes: Sequence[RecordWrite]) -> list[Conflict | None]:
+            """Every event write of the batch loses a race: it is done again one at a time."""
+            results = write_batch(writes)
+            if writes and writes[0].collection == "events":
+                return [Conflict("lost a race (test)") for _ in writes]
+            return results
+
+        monkeypatch.setattr(batch_store, "write_batch", racing)
+        batch = [items[6], items[6], *items[7:]]
+        results = indexer.ingest_batch(batch)
+        monkeypatch.setattr(batch_store, "write_batch", write_batch)
+        created = [r.created for r in results if isinstance(r, IngestResult)]
+        assert len(created) == len(batch), results
+        assert created == [True, False, *(True for _ in items[7:])], created
