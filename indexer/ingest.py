@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -222,6 +223,7 @@ class Indexer:
         ``indexer.store.write_behind``).
         """
         from indexer.duplicates import lookups
+        from indexer.events import assign
         from indexer.events.assign import CANDIDATES, RETRIEVAL_TERMS
         from indexer.events.similarity import retrieval_terms
         from indexer.store.write_behind import WriteBehind
@@ -248,7 +250,8 @@ class Indexer:
                    if extraction is not None and article_id_for(item) not in stored]
             # Looked up before the lock, as one at a time: candidates and possible originals.
             view.prefetch_candidates([retrieval_terms(a, RETRIEVAL_TERMS) for a in new],
-                                     CANDIDATES)
+                                     CANDIDATES, looked_at=time.time_ns() // 1000
+                                     - assign.RECENT_MARGIN_US)
             view.prefetch_searches([q for a in new for q in lookups(a)])
             with self.store.assignment_lock():
                 results = [p if isinstance(p, IndexerError) else batch.attempt(*p)

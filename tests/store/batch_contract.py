@@ -9,7 +9,9 @@ fails mid-flush.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 
 import pytest
@@ -17,6 +19,7 @@ import pytest
 from indexer.benchmarks.corpus import arrival_order, as_submitted, synthetic_groups
 from indexer.check import check
 from indexer.errors import Conflict, StoreUnavailable
+from indexer.events import assign
 from indexer.ingest import Indexer, IngestResult
 from indexer.models import ArticleInput, Extraction
 from indexer.store.base import RecordWrite, Store
@@ -185,3 +188,31 @@ class BatchContract:
         created = [r.created for r in results if isinstance(r, IngestResult)]
         assert len(created) == len(batch), results
         assert created == [True, False, *(True for _ in items[7:])], created
+
+    def test_an_event_founded_while_the_batch_waited_for_the_lock_is_joined(
+        self, batch_store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Candidates are looked up before the lock; under it, events founded since are added
+        (as one at a time): also those founded while the batch waited for the lock."""
+        group = next(g for g in synthetic_groups(60) if len(g) >= 2)
+        first, second = as_submitted(group[:2])
+        indexer = Indexer(batch_store, _no_nlp, "test-1")
+        # No clock slack: the lock is waited for longer than RECENT_MARGIN_US.
+        monkeypatch.setattr(assign, "RECENT_MARGIN_US", 0)
+        lock = batch_store.assignment_lock
+        waited: list[bool] = []
+
+        @contextmanager
+        def another_process_first() -> Iterator[None]:
+            """Another process holds the lock first, and founds the happening's event."""
+            if not waited:
+                waited.append(True)
+                indexer.ingest(*first)
+                time.sleep(0.01)
+            with lock():
+                yield
+
+        monkeypatch.setattr(batch_store, "assignment_lock", another_process_first)
+        (result,) = indexer.ingest_batch([second])
+        assert waited and isinstance(result, IngestResult), result
+        assert _partition(batch_store) == [sorted(a.id for a in group[:2])]
