@@ -277,7 +277,20 @@ class Indexer:
             # first of its id); a repeat of it in the batch was told "unchanged" there too.
             created = redone.created or (result.created and redone.article.id in flushed.created)
             again.append(IngestResult(redone.article, created=created))
+        self._settle_moved(flushed.moved - {article_id_for(p[0]) for p in prepared
+                                            if isinstance(p, tuple)})
         return again
+
+    def _settle_moved(self, article_ids: set[str]) -> None:
+        """Finish the events of articles a lost batch moved (members of an event it folded
+        or split): their truth is written, but the event now holding them may not list them
+        (its write lost the race; one at a time it would have been derived again)."""
+        for article in self.store.get_articles(sorted(article_ids)):
+            try:
+                assign_article(self.store, article)  # assigned already: settles it
+            except IndexerError as exc:  # none of them acknowledged by this batch
+                log.warning("article %s moved by a batch is left for check --repair: %s",
+                            article.id, exc)
 
     def delete(self, article_id: str) -> None:
         """Delete an article and take it out of its event (dropping an event left empty).

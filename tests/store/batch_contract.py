@@ -16,7 +16,12 @@ from dataclasses import replace
 
 import pytest
 
-from indexer.benchmarks.corpus import arrival_order, as_submitted, synthetic_groups
+from indexer.benchmarks.corpus import (
+    arrival_order,
+    as_submitted,
+    prefilled_event,
+    synthetic_groups,
+)
 from indexer.check import check
 from indexer.errors import Conflict, StoreUnavailable
 from indexer.events import assign
@@ -216,3 +221,35 @@ class BatchContract:
         (result,) = indexer.ingest_batch([second])
         assert waited and isinstance(result, IngestResult), result
         assert _partition(batch_store) == [sorted(a.id for a in group[:2])]
+
+    def test_members_of_an_event_folded_by_a_batch_that_loses_a_race_stay_listed(
+        self, batch_store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """An article matching two events of one happening folds them: their members move
+        (truth, written) and the kept event lists them. When the kept event's write loses a
+        race, redoing the batch's own articles must still leave every moved member listed
+        by its event, as one at a time (which derives the kept event again, folded members
+        included)."""
+        group = next(g for g in synthetic_groups(200) if len(g) >= 5)
+        for event, members, text in (prefilled_event(group[0:2]), prefilled_event(group[2:4])):
+            for member in members:  # two events of one happening, not folded yet
+                batch_store.put_article(member)
+            batch_store.put_event(event, version=None, text=text)
+        batch_store.refresh()
+        write_batch = batch_store.write_batch
+        raced: list[str] = []
+
+        def racing(writes: Sequence[RecordWrite]) -> list[Conflict | None]:
+            """Another writer updates the kept event just before the batch writes events."""
+            updates = [w for w in writes if w.collection == "events" and w.action == "update"]
+            if updates and not raced:
+                event, version = batch_store.get_event(updates[0].record_id)
+                batch_store.put_event(event, version=version, text=updates[0].text)
+                raced.append(event.id)
+            return write_batch(writes)
+
+        monkeypatch.setattr(batch_store, "write_batch", racing)
+        (result,) = Indexer(batch_store, _no_nlp, "test-1").ingest_batch(
+            as_submitted(group[4:5]))
+        assert raced and isinstance(result, IngestResult), result
+        assert _partition(batch_store) == [sorted(a.id for a in group[:5])]
