@@ -13,12 +13,14 @@ from indexer.duplicates import find_original
 from indexer.errors import (
     Conflict,
     IndexerError,
+    Moved,
     NotAssigned,
     NotFound,
     StoreUnavailable,
     Unprocessable,
 )
-from indexer.events.assign import ATTEMPTS, assign_article, detach_article
+from indexer.events.assign import ATTEMPTS, assign_article, detach_article, rederive
+from indexer.events.story_assign import leave_story
 from indexer.failpoints import failpoint
 from indexer.language import is_english, resolve_language
 from indexer.models import ENGLISH_ONLY_STEPS, Article, ArticleInput, Extraction
@@ -279,7 +281,33 @@ class Indexer:
             again.append(IngestResult(redone.article, created=created))
         self._settle_moved(flushed.moved - {article_id_for(p[0]) for p in prepared
                                             if isinstance(p, tuple)})
+        self._rederive_written(flushed.events)
         return again
+
+    def _rederive_written(self, event_ids: set[str]) -> None:
+        """Derive the events a lost batch wrote again from their members' truth.
+
+        Each was derived from the batch's view of its members; where an article's own write
+        lost its race (another client stored other content under its id, or moved it), the
+        event lists an article that is not its member, described by what was not stored.
+        """
+        with self.store.assignment_lock():
+            for event_id in sorted(event_ids):
+                try:
+                    event, version = self.store.get_event(event_id)
+                    members = self.store.articles_of_event(event_id)
+                    if {a.id for a in members} == set(event.articles):
+                        continue
+                    if members:
+                        rederive(self.store, event_id, adding=members)
+                    else:
+                        self.store.delete_event(event_id, version=version)
+                        leave_story(self.store, event_id, event.story_id, into=None)
+                except (NotFound, Moved):
+                    continue
+                except IndexerError as exc:  # none of it acknowledged by this batch
+                    log.warning("event %s written by a lost batch is left for check --repair: "
+                                "%s", event_id, exc)
 
     def _settle_moved(self, article_ids: set[str]) -> None:
         """Finish the events of articles a lost batch moved (members of an event it folded

@@ -63,6 +63,7 @@ class Flushed:
 
     created: set[str] = field(default_factory=set)
     moved: set[str] = field(default_factory=set)
+    events: set[str] = field(default_factory=set)  # every event written, or meant to be
     conflicts: list[tuple[str, str, Conflict]] = field(default_factory=list)
 
 
@@ -363,6 +364,8 @@ class WriteBehind(Store):
             slots = self._events if collection == "events" else self._stories
             writes = [w for i, s in slots.items() if s.dirty
                       and (w := self._record_write(collection, i, s)) is not None]
+            if collection == "events":
+                flushed.events.update(w.record_id for w in writes)
             for write, outcome in self._apply(writes):
                 if outcome is not None:
                     flushed.conflicts.append((collection, write.record_id, outcome))

@@ -253,3 +253,32 @@ class BatchContract:
             as_submitted(group[4:5]))
         assert raced and isinstance(result, IngestResult), result
         assert _partition(batch_store) == [sorted(a.id for a in group[:5])]
+
+    def test_an_article_a_batch_could_not_store_is_in_no_event_it_wrote(
+        self, batch_store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Another client stores other content under a batch article's id just before the
+        flush: that item is a conflict, and no event or story is left describing what the
+        batch could not store (an event founded for it, listing it, with its title)."""
+        from indexer.events.assign import assign_article
+
+        groups = [g for g in synthetic_groups(60) if len(g) >= 2][:2]
+        mine, theirs = groups[0][0], groups[1][0]
+        clash = replace(theirs, id=mine.id)  # other content, the same id
+        write_batch = batch_store.write_batch
+
+        def clashing(writes: Sequence[RecordWrite]) -> list[Conflict | None]:
+            if writes and writes[0].collection == "articles" and not clashed:
+                clashed.append(batch_store.put_article(clash))
+            return write_batch(writes)
+
+        clashed: list[object] = []
+        monkeypatch.setattr(batch_store, "write_batch", clashing)
+        others = as_submitted(groups[0][1:2])
+        results = Indexer(batch_store, _no_nlp, "test-1").ingest_batch(
+            [*as_submitted([mine]), *others])
+        assert clashed and isinstance(results[0], Conflict), results
+        assert isinstance(results[1], IngestResult), results
+        assign_article(batch_store, batch_store.get_article(mine.id))  # theirs, assigned
+        batch_store.refresh()
+        assert check(batch_store).clean, check(batch_store).findings[:5]
