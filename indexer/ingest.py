@@ -279,8 +279,6 @@ class Indexer:
             # first of its id); a repeat of it in the batch was told "unchanged" there too.
             created = redone.created or (result.created and redone.article.id in flushed.created)
             again.append(IngestResult(redone.article, created=created))
-        self._settle_moved(flushed.moved - {article_id_for(p[0]) for p in prepared
-                                            if isinstance(p, tuple)})
         self._rederive_written(flushed.events)
         return again
 
@@ -291,34 +289,26 @@ class Indexer:
         lost its race (another client stored other content under its id, or moved it), the
         event lists an article that is not its member, described by what was not stored.
         """
-        with self.store.assignment_lock():
-            for event_id in sorted(event_ids):
-                try:
-                    event, version = self.store.get_event(event_id)
-                    members = self.store.articles_of_event(event_id)
-                    if {a.id for a in members} == set(event.articles):
-                        continue
-                    if members:
-                        rederive(self.store, event_id, adding=members)
-                    else:
-                        self.store.delete_event(event_id, version=version)
-                        leave_story(self.store, event_id, event.story_id, into=None)
-                except (NotFound, Moved):
-                    continue
-                except IndexerError as exc:  # none of it acknowledged by this batch
-                    log.warning("event %s written by a lost batch is left for check --repair: "
-                                "%s", event_id, exc)
+        try:
+            with self.store.assignment_lock():
+                for event_id in sorted(event_ids):
+                    self._rederive_one(event_id)
+        except IndexerError as exc:  # none of it acknowledged by this batch
+            log.warning("events written by a lost batch are left for check --repair: %s", exc)
 
-    def _settle_moved(self, article_ids: set[str]) -> None:
-        """Finish the events of articles a lost batch moved (members of an event it folded
-        or split): their truth is written, but the event now holding them may not list them
-        (its write lost the race; one at a time it would have been derived again)."""
-        for article in self.store.get_articles(sorted(article_ids)):
-            try:
-                assign_article(self.store, article)  # assigned already: settles it
-            except IndexerError as exc:  # none of them acknowledged by this batch
-                log.warning("article %s moved by a batch is left for check --repair: %s",
-                            article.id, exc)
+    def _rederive_one(self, event_id: str) -> None:
+        try:
+            event, version = self.store.get_event(event_id)
+            members = self.store.articles_of_event(event_id)
+            if {a.id for a in members} == set(event.articles):
+                return
+            if members:
+                rederive(self.store, event_id, adding=members)
+            else:
+                self.store.delete_event(event_id, version=version)
+                leave_story(self.store, event_id, event.story_id, into=None)
+        except (NotFound, Moved, Conflict) as exc:  # changed meanwhile: its writer derived it
+            log.info("event %s written by a lost batch changed meanwhile: %s", event_id, exc)
 
     def delete(self, article_id: str) -> None:
         """Delete an article and take it out of its event (dropping an event left empty).

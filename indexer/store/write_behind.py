@@ -58,12 +58,11 @@ class _Slot:
 
 @dataclass
 class Flushed:
-    """What a flush did: the articles it created, those it moved to another event (members
-    of events folded or split, besides the batch's own), and every write that lost a race."""
+    """What a flush did: the articles it created, the events it wrote (or meant to), and
+    every write that lost a race."""
 
     created: set[str] = field(default_factory=set)
-    moved: set[str] = field(default_factory=set)
-    events: set[str] = field(default_factory=set)  # every event written, or meant to be
+    events: set[str] = field(default_factory=set)
     conflicts: list[tuple[str, str, Conflict]] = field(default_factory=list)
 
 
@@ -354,8 +353,6 @@ class WriteBehind(Store):
         for write, outcome in self._apply(article_writes):
             if outcome is None and write.action == "create":
                 flushed.created.add(write.record_id)
-            elif outcome is None:
-                flushed.moved.add(write.record_id)
             elif outcome is not None:
                 flushed.conflicts.append(("articles", write.record_id, outcome))
         if after_articles is not None and article_writes:
