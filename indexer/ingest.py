@@ -20,7 +20,7 @@ from indexer.errors import (
     Unprocessable,
 )
 from indexer.events.assign import ATTEMPTS, assign_article, detach_article, rederive
-from indexer.events.story_assign import leave_story
+from indexer.events.story_assign import leave_story, update_story
 from indexer.failpoints import failpoint
 from indexer.language import is_english, resolve_language
 from indexer.models import ENGLISH_ONLY_STEPS, Article, ArticleInput, Extraction
@@ -279,20 +279,28 @@ class Indexer:
             # first of its id); a repeat of it in the batch was told "unchanged" there too.
             created = redone.created or (result.created and redone.article.id in flushed.created)
             again.append(IngestResult(redone.article, created=created))
-        self._rederive_written(flushed.events)
+        self._rederive_written(flushed.events, stories={
+            record_id for collection, record_id, _ in flushed.conflicts
+            if collection == "stories"})
         return again
 
-    def _rederive_written(self, event_ids: set[str]) -> None:
-        """Derive the events a lost batch wrote again from their members' truth.
+    def _rederive_written(self, event_ids: set[str], *, stories: set[str]) -> None:
+        """Derive the events a lost batch wrote again from their members' truth, and bring
+        the stories whose write lost its race up to date with their events.
 
-        Each was derived from the batch's view of its members; where an article's own write
-        lost its race (another client stored other content under its id, or moved it), the
-        event lists an article that is not its member, described by what was not stored.
+        Each event was derived from the batch's view of its members; where an article's own
+        write lost its race (another client stored other content under its id, or moved it),
+        the event lists an article that is not its member, described by what was not
+        stored. A story write that lost leaves the story's entries as they were (one at a
+        time, ``update_story`` reads it again and retries).
         """
         try:
             with self.store.assignment_lock():
                 for event_id in sorted(event_ids):
                     self._rederive_one(event_id)
+                for story_id in sorted(stories):
+                    for event in self.store.events_of_story(story_id):
+                        update_story(self.store, event)
         except IndexerError as exc:  # none of it acknowledged by this batch
             log.warning("events written by a lost batch are left for check --repair: %s", exc)
 

@@ -282,3 +282,33 @@ class BatchContract:
         assign_article(batch_store, batch_store.get_article(mine.id))  # theirs, assigned
         batch_store.refresh()
         assert check(batch_store).clean, check(batch_store).findings[:5]
+
+    def test_a_story_write_that_loses_a_race_at_the_flush_is_done_again(
+        self, batch_store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        groups = synthetic_groups(30)
+        items = as_submitted(arrival_order(groups))
+        indexer = Indexer(batch_store, _no_nlp, "test-1")
+        indexer.ingest_batch(items[:10])
+        write_batch = batch_store.write_batch
+        raced: list[str] = []
+
+        def racing(writes: Sequence[RecordWrite]) -> list[Conflict | None]:
+            """Another writer updates a story the batch read, just before it writes stories."""
+            updates = [w for w in writes if w.collection == "stories" and w.action == "update"]
+            if updates and not raced:
+                story, version = batch_store.get_story(updates[0].record_id)
+                batch_store.put_story(story, version=version, text=updates[0].text)
+                raced.append(story.id)
+            return write_batch(writes)
+
+        monkeypatch.setattr(batch_store, "write_batch", racing)
+        results = indexer.ingest_batch(items[10:])
+        assert raced, "the test changed a story behind the batch's back"
+        assert all(isinstance(r, IngestResult) and r.created for r in results), results[:3]
+        assert _partition(batch_store) == sorted(sorted(a.id for a in g) for g in groups)
+        assert check(batch_store).clean, check(batch_store).findings[:5]
+        for story, _ in batch_store.iter_stories():  # each entry as its event is now
+            for entry in story.events:
+                event, _ = batch_store.get_event(entry.event_id)
+                assert entry.article_count == len(event.articles), (story.id, entry)
