@@ -557,6 +557,9 @@ class ElasticsearchStore(Store):
         results: list[Conflict | None] = []
         founded: dict[str, list[tuple[str, int]]] = {}
         failed: Exception | None = None  # raised once the records written are listed
+        # Listed as founded when written, not when founded in memory (a batch's first_seen
+        # can be seconds before its flush): a search begun since may not see them yet.
+        written_us = time.time_ns() // 1000
         for write, item in zip(writes, response["items"], strict=True):
             (outcome,) = item.values()
             status = int(outcome["status"])
@@ -568,7 +571,7 @@ class ElasticsearchStore(Store):
                 if write.action == "create" and write.collection != "articles":
                     first_seen = getattr(write.record, "first_seen", None) or now_iso()
                     founded.setdefault(write.collection, []).append(
-                        (write.record_id, iso_to_us(first_seen)))
+                        (write.record_id, max(iso_to_us(first_seen), written_us)))
                 continue
             results.append(changed_since(write.collection[:-1], write.record_id, write.version))
             if status == 409 or (status == 404 and kind != "index_not_found_exception"):

@@ -246,3 +246,46 @@ def test_a_batch_written_to_an_index_deleted_behind_its_back_is_an_outage_not_a_
         names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
         if names:
             es_client.indices.delete(index=",".join(names))
+
+
+def test_an_event_a_batch_founded_well_before_its_flush_is_found_by_the_next_assignment(
+    es_url: str, es_client: Elasticsearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch founds events in memory and writes them at its flush, seconds later when the
+    batch is long. The next assignment (search not refreshed yet) must find such an event in
+    the list of recent foundings: it was written a moment ago, however long ago it was
+    founded in memory."""
+    import time
+
+    from indexer.benchmarks.corpus import as_submitted, synthetic_groups
+    from indexer.events import assign
+    from indexer.ingest import Indexer
+    from tests.store.batch_contract import _no_nlp, _partition
+
+    monkeypatch.setattr(assign, "RECENT_MARGIN_US", 200_000)  # clock slack: 0.2 s
+    prefix = f"storyrecords-test-{uuid.uuid4().hex[:12]}"
+    store = ElasticsearchStore(es_url, index=prefix)
+    try:
+        store.ping()
+        store.search_events(SearchQuery(size=1))
+        es_client.indices.put_settings(index=store.events_alias,
+                                       settings={"refresh_interval": "-1"})
+        group = next(g for g in synthetic_groups(60) if len(g) >= 2)
+        indexer = Indexer(store, _no_nlp, "test-1")
+        write_batch = store.write_batch
+
+        def long_batch(writes):  # type: ignore[no-untyped-def]
+            if writes and writes[0].collection == "events":
+                time.sleep(0.5)  # the rest of a long batch, assigned after this event
+            return write_batch(writes)
+
+        monkeypatch.setattr(store, "write_batch", long_batch)
+        (first,) = indexer.ingest_batch(as_submitted(group[:1]))
+        monkeypatch.setattr(store, "write_batch", write_batch)
+        indexer.ingest(*as_submitted(group[1:2])[0])
+        assert _partition(store) == [sorted(a.id for a in group[:2])], first
+    finally:
+        store.close()
+        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
+        if names:
+            es_client.indices.delete(index=",".join(names))
