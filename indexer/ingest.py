@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -12,12 +13,14 @@ from indexer.duplicates import find_original
 from indexer.errors import (
     Conflict,
     IndexerError,
+    Moved,
     NotAssigned,
     NotFound,
     StoreUnavailable,
     Unprocessable,
 )
-from indexer.events.assign import ATTEMPTS, assign_article, detach_article
+from indexer.events.assign import ATTEMPTS, assign_article, detach_article, rederive
+from indexer.events.story_assign import leave_story, update_story
 from indexer.failpoints import failpoint
 from indexer.language import is_english, resolve_language
 from indexer.models import ENGLISH_ONLY_STEPS, Article, ArticleInput, Extraction
@@ -282,6 +285,7 @@ class Indexer:
         ``indexer.store.write_behind``).
         """
         from indexer.duplicates import lookups
+        from indexer.events import assign
         from indexer.events.assign import CANDIDATES, RETRIEVAL_TERMS
         from indexer.events.similarity import retrieval_terms
         from indexer.store.write_behind import WriteBehind
@@ -307,7 +311,8 @@ class Indexer:
                    if extraction is not None and article_id_for(item) not in stored]
             # Looked up before the lock, as one at a time: candidates and possible originals.
             view.prefetch_candidates([retrieval_terms(a, RETRIEVAL_TERMS) for a in new],
-                                     CANDIDATES)
+                                     CANDIDATES, looked_at=time.time_ns() // 1000
+                                     - assign.RECENT_MARGIN_US)
             view.prefetch_searches([q for a in new for q in lookups(a)])
             with self.store.assignment_lock():
                 results = [p if isinstance(p, IndexerError) else batch.attempt(*p)
@@ -329,9 +334,48 @@ class Indexer:
             except IndexerError as exc:
                 again.append(exc)
                 continue
-            created = redone.created or redone.article.id in flushed.created
+            # Created by the flush counts only for the item the batch created it for (the
+            # first of its id); a repeat of it in the batch was told "unchanged" there too.
+            created = redone.created or (result.created and redone.article.id in flushed.created)
             again.append(IngestResult(redone.article, created=created))
+        self._rederive_written(flushed.events, stories={
+            record_id for collection, record_id, _ in flushed.conflicts
+            if collection == "stories"})
         return again
+
+    def _rederive_written(self, event_ids: set[str], *, stories: set[str]) -> None:
+        """Derive the events a lost batch wrote again from their members' truth, and bring
+        the stories whose write lost its race up to date with their events.
+
+        Each event was derived from the batch's view of its members; where an article's own
+        write lost its race (another client stored other content under its id, or moved it),
+        the event lists an article that is not its member, described by what was not
+        stored. A story write that lost leaves the story's entries as they were (one at a
+        time, ``update_story`` reads it again and retries).
+        """
+        try:
+            with self.store.assignment_lock():
+                for event_id in sorted(event_ids):
+                    self._rederive_one(event_id)
+                for story_id in sorted(stories):
+                    for event in self.store.events_of_story(story_id):
+                        update_story(self.store, event)
+        except IndexerError as exc:  # none of it acknowledged by this batch
+            log.warning("events written by a lost batch are left for check --repair: %s", exc)
+
+    def _rederive_one(self, event_id: str) -> None:
+        try:
+            event, version = self.store.get_event(event_id)
+            members = self.store.articles_of_event(event_id)
+            if {a.id for a in members} == set(event.articles):
+                return
+            if members:
+                rederive(self.store, event_id, adding=members)
+            else:
+                self.store.delete_event(event_id, version=version)
+                leave_story(self.store, event_id, event.story_id, into=None)
+        except (NotFound, Moved, Conflict) as exc:  # changed meanwhile: its writer derived it
+            log.info("event %s written by a lost batch changed meanwhile: %s", event_id, exc)
 
     def delete(self, article_id: str) -> None:
         """Delete an article and take it out of its event (dropping an event left empty).
@@ -358,25 +402,31 @@ class Indexer:
         return replace(article, event_id=event.id)
 
 
+def _built_key(item: ArticleInput) -> tuple[str, str]:
+    return article_id_for(item), input_hash(item)
+
+
 class _InBatch(Indexer):
     """The indexer of one batch: over a WriteBehind view, where nothing is stored until the
     flush (so the crash point after storing is in the flush, after the articles)."""
 
     def __init__(self, store: Store, extract: Extractor, extractor_version: str) -> None:
         super().__init__(store, extract, extractor_version)
-        self._built: dict[str, Article] = {}
+        #: Keyed by id and input: two items of one id with other content or metadata are two
+        #: records (the second a conflict), never the first stored with the second's fields.
+        self._built: dict[tuple[str, str], Article] = {}
 
     def _after_put(self) -> None:
         return None
 
     def prebuild(self, item: ArticleInput, extraction: Extraction) -> Article:
         """Build the record ahead (its lookups are prefetched from it); ingest uses it."""
-        article = self._built[article_id_for(item)] = build_article(
+        article = self._built[_built_key(item)] = build_article(
             item, extraction, self.extractor_version)
         return article
 
     def _build(self, item: ArticleInput, extraction: Extraction) -> Article:
-        return self._built.pop(article_id_for(item), None) or super()._build(item, extraction)
+        return self._built.pop(_built_key(item), None) or super()._build(item, extraction)
 
     def attempt(
         self, item: ArticleInput, extraction: Extraction | None

@@ -42,6 +42,13 @@ from indexer.timefmt import iso_to_us, now_iso
 
 T = TypeVar("T")
 
+
+class RefusedWrite(Exception):
+    """Elasticsearch refused a write of a batch for what it holds (HTTP 400: a document its
+    mapping rejects): no retry changes that. Not an IndexerError, like the ApiError the
+    single-record write raises: a bug, reported as such for the record that has it."""
+
+
 _PUT_ATTEMPTS = 3  # create, or read back; a concurrent delete can make us go round again
 
 #: The collections a rebuild fills and the alias swap replaces (locks, keys, jobs stay).
@@ -549,25 +556,42 @@ class ElasticsearchStore(Store):
         )
         results: list[Conflict | None] = []
         founded: dict[str, list[tuple[str, int]]] = {}
+        failed: Exception | None = None  # raised once the records written are listed
+        # Listed as founded when written, not when founded in memory (a batch's first_seen
+        # can be seconds before its flush): a search begun since may not see them yet.
+        written_us = time.time_ns() // 1000
         for write, item in zip(writes, response["items"], strict=True):
             (outcome,) = item.values()
             status = int(outcome["status"])
+            error = outcome.get("error") or {}
+            kind = error.get("type") if isinstance(error, dict) else None
+            reason = error.get("reason", "") if isinstance(error, dict) else error
             if status in (200, 201):
                 results.append(None)
                 if write.action == "create" and write.collection != "articles":
                     first_seen = getattr(write.record, "first_seen", None) or now_iso()
                     founded.setdefault(write.collection, []).append(
-                        (write.record_id, iso_to_us(first_seen)))
-            elif status in (404, 409):
-                results.append(changed_since(write.collection[:-1], write.record_id,
-                                             write.version))
-            else:
-                raise StoreUnavailable(
-                    f"Elasticsearch at {self.url} did not store {write.collection[:-1]} "
-                    f"{write.record_id}: HTTP {status}"
-                )
+                        (write.record_id, max(iso_to_us(first_seen), written_us)))
+                continue
+            results.append(changed_since(write.collection[:-1], write.record_id, write.version))
+            if status == 409 or (status == 404 and kind != "index_not_found_exception"):
+                continue  # a record that changed, or went, since it was read: a lost race
+            what = f"{write.collection[:-1]} {write.record_id}: HTTP {status} {kind or ''}"
+            if status == 404:  # the index is gone: made again by the next call
+                self._ready.discard(write.collection)
+            if (status in (401, 403, 404, 408, 429) or status >= 500
+                    or kind == "index_closed_exception"):  # as _errors says of one write
+                failed = failed or StoreUnavailable(
+                    f"Elasticsearch at {self.url} cannot store {what} right now")
+            elif not isinstance(failed, RefusedWrite):
+                # Refused for what it holds (a mapping error): the same every time, so not
+                # an outage to wait out; a bug, as the single-record write raises.
+                failed = RefusedWrite(f"Elasticsearch at {self.url} refused {what}: "
+                                      f"{str(reason)[:200]}")
         for listed, records in founded.items():
             self._note_founded(listed, records)
+        if failed is not None:
+            raise failed
         return results
 
     def _bulk_action(self, write: RecordWrite) -> list[dict[str, Any]]:

@@ -58,9 +58,11 @@ class _Slot:
 
 @dataclass
 class Flushed:
-    """What a flush did: the articles it created, and every write that lost a race."""
+    """What a flush did: the articles it created, the events it wrote (or meant to), and
+    every write that lost a race."""
 
     created: set[str] = field(default_factory=set)
+    events: set[str] = field(default_factory=set)
     conflicts: list[tuple[str, str, Conflict]] = field(default_factory=list)
 
 
@@ -92,6 +94,9 @@ class WriteBehind(Store):
         self._searches: dict[str, SearchPage] = {}
         self._words: dict[str, frozenset[str]] = {}
         self._record_words: dict[int, frozenset[str]] = {}
+        #: When the prefetched candidates were looked up (µs, less the clock margin): events
+        #: founded since then are added under the lock, however long it was waited for.
+        self._looked_at: int | None = None
 
     # -- filling the view ahead ---------------------------------------------------------
 
@@ -108,8 +113,13 @@ class WriteBehind(Store):
                 existed=article is not None,
             )
 
-    def prefetch_candidates(self, terms: Sequence[Sequence[str]], limit: int) -> None:
-        """Look up the candidate events of many articles in one round trip."""
+    def prefetch_candidates(
+        self, terms: Sequence[Sequence[str]], limit: int, *, looked_at: int
+    ) -> None:
+        """Look up the candidate events of many articles in one round trip; ``looked_at``
+        is when (µs, less the clock margin), as ``assign_article`` takes it."""
+        if self._looked_at is None or looked_at < self._looked_at:
+            self._looked_at = looked_at
         keys = [tuple(each) for each in terms]
         missing = [k for k in dict.fromkeys(keys) if k not in self._candidates]
         if missing:
@@ -309,6 +319,10 @@ class WriteBehind(Store):
 
     def events_founded_since(self, since_us: int) -> list[Candidate]:
         # Read once: the batch holds the assignment lock, so nobody else founds meanwhile.
+        # From when the candidates were prefetched, not from ``since_us`` (taken under the
+        # lock): an event founded while the batch waited for the lock is in neither else.
+        if self._looked_at is not None:
+            since_us = min(since_us, self._looked_at)
         if "events" not in self._founded:
             self._founded["events"] = self.inner.events_founded_since(since_us)
         return self._overlay("events", self._founded["events"])
@@ -347,6 +361,8 @@ class WriteBehind(Store):
             slots = self._events if collection == "events" else self._stories
             writes = [w for i, s in slots.items() if s.dirty
                       and (w := self._record_write(collection, i, s)) is not None]
+            if collection == "events":
+                flushed.events.update(w.record_id for w in writes)
             for write, outcome in self._apply(writes):
                 if outcome is not None:
                     flushed.conflicts.append((collection, write.record_id, outcome))

@@ -179,3 +179,113 @@ def test_a_batch_of_fifty_articles_costs_a_few_requests_where_one_at_a_time_cost
     assert partitions[0] == partitions[1]
     assert counted["one at a time"] >= 10 * len(items), counted
     assert counted["batch"] <= len(items), counted
+
+
+def test_a_document_elasticsearch_refuses_in_a_batch_is_that_lines_error_not_an_outage(
+    es_url: str, es_client: Elasticsearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``_bulk`` item refused for what it holds (HTTP 400, a mapping error) fails the same
+    way every time: it is that line's error, as one at a time, not "the store is
+    unavailable" for the whole batch (a job would wait and send the batch again forever)."""
+    import json
+
+    from indexer.benchmarks.corpus import arrival_order, synthetic_groups
+    from indexer.bulk import batch_results
+    from indexer.ingest import Indexer
+    from indexer.models import Extraction
+    from indexer.store import es_compile
+
+    articles = arrival_order(synthetic_groups(6))
+    refused_id = articles[2].id
+    compile_article = es_compile.article_document
+
+    def refusing(article):  # type: ignore[no-untyped-def]
+        document = compile_article(article)
+        return {**document, "indexed_us": "not a number"} if article.id == refused_id else document
+
+    monkeypatch.setattr(es_compile, "article_document", refusing)
+    prefix = f"storyrecords-test-{uuid.uuid4().hex[:12]}"
+    store = ElasticsearchStore(es_url, index=prefix)
+    try:
+        indexer = Indexer(store, lambda item: Extraction(text=item.text), "test-1")
+        lines = [(n, json.dumps({"id": a.id, "title": a.title, "text": a.text}).encode())
+                 for n, a in enumerate(articles, start=1)]
+        results = batch_results(indexer, lines, logged_as=lambda: "test")
+        statuses = {r["id"] or articles[r["line"] - 1].id: r["status"] for r in results}
+        assert statuses.pop(refused_id) == "error", results
+        assert set(statuses.values()) <= {"created", "unchanged"}, results
+        assert {a.id for a in store.get_articles(list(statuses))} == set(statuses)
+    finally:
+        store.close()
+        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
+        if names:
+            es_client.indices.delete(index=",".join(names))
+
+
+def test_a_batch_written_to_an_index_deleted_behind_its_back_is_an_outage_not_a_lost_race(
+    es_url: str, es_client: Elasticsearch
+) -> None:
+    """An index gone (HTTP 404 ``index_not_found_exception`` for an item) is the store not
+    there, as for a single write, never a record that changed since it was read."""
+    from indexer.errors import StoreUnavailable
+    from indexer.store.base import RecordWrite
+    from tests.store.contract import make_article
+
+    prefix = f"storyrecords-test-{uuid.uuid4().hex[:12]}"
+    store = ElasticsearchStore(es_url, index=prefix)
+    try:
+        store.ping()  # the articles index exists, and the store knows it does
+        es_client.indices.delete(index=",".join(es_client.indices.get_alias(name=store.alias)))
+        article = make_article("a-gone", "Gone", "Written after its index was deleted.")
+        with pytest.raises(StoreUnavailable):
+            store.write_batch([RecordWrite("articles", "create", "a-gone", record=article)])
+        assert store.write_batch(  # the next call makes the index again
+            [RecordWrite("articles", "create", "a-gone", record=article)]) == [None]
+    finally:
+        store.close()
+        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
+        if names:
+            es_client.indices.delete(index=",".join(names))
+
+
+def test_an_event_a_batch_founded_well_before_its_flush_is_found_by_the_next_assignment(
+    es_url: str, es_client: Elasticsearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch founds events in memory and writes them at its flush, seconds later when the
+    batch is long. The next assignment (search not refreshed yet) must find such an event in
+    the list of recent foundings: it was written a moment ago, however long ago it was
+    founded in memory."""
+    import time
+
+    from indexer.benchmarks.corpus import as_submitted, synthetic_groups
+    from indexer.events import assign
+    from indexer.ingest import Indexer
+    from tests.store.batch_contract import _no_nlp, _partition
+
+    monkeypatch.setattr(assign, "RECENT_MARGIN_US", 1_000_000)  # clock slack: 1 s
+    prefix = f"storyrecords-test-{uuid.uuid4().hex[:12]}"
+    store = ElasticsearchStore(es_url, index=prefix)
+    try:
+        store.ping()
+        store.search_events(SearchQuery(size=1))
+        es_client.indices.put_settings(index=store.events_alias,
+                                       settings={"refresh_interval": "-1"})
+        group = next(g for g in synthetic_groups(60) if len(g) >= 2)
+        indexer = Indexer(store, _no_nlp, "test-1")
+        write_batch = store.write_batch
+
+        def long_batch(writes):  # type: ignore[no-untyped-def]
+            if writes and writes[0].collection == "events":
+                time.sleep(2.5)  # the rest of a long batch, assigned after this event
+            return write_batch(writes)
+
+        monkeypatch.setattr(store, "write_batch", long_batch)
+        (first,) = indexer.ingest_batch(as_submitted(group[:1]))
+        monkeypatch.setattr(store, "write_batch", write_batch)
+        indexer.ingest(*as_submitted(group[1:2])[0])
+        assert _partition(store) == [sorted(a.id for a in group[:2])], first
+    finally:
+        store.close()
+        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
+        if names:
+            es_client.indices.delete(index=",".join(names))
