@@ -297,6 +297,7 @@ class Indexer:
             stored = {a.id for a in view.get_articles(ids)}  # one multi-get, kept in the view
         except StoreUnavailable as exc:
             return [exc for _ in items]
+
         def needed(item: ArticleInput, extraction: Extraction | None) -> bool:
             return extraction is None and article_id_for(item) not in stored
 
