@@ -15,6 +15,7 @@ stories and splits reason about the same things:
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -113,6 +114,12 @@ def url_day(url: str | None) -> date | None:
 
 def _line_day(line: str) -> date | None:
     """The date of a dateline: a short line that is mostly one full date."""
+    # A date holds at most two of _WORD's words (a month and an ordinal's "th"), so a line
+    # with more than DATELINE_WORDS + 2 is no dateline: said after a dozen words, not after
+    # four patterns searched through a whole paragraph.
+    if sum(1 for _ in itertools.islice(_WORD.finditer(line), DATELINE_WORDS + 3)) > (
+            DATELINE_WORDS + 2):
+        return None
     for number, pattern in enumerate(_DATELINE):
         match = pattern.search(line)
         if match is None:
@@ -162,15 +169,22 @@ def reference_day(article: Article) -> tuple[date | None, str | None]:
 
 def lead_span(article: Article) -> tuple[int, int]:
     """Offsets of the lead: the text after any URL and dateline lines, LEAD_CHARS long."""
+    start = _lead_start(article.text)
+    return start, start + LEAD_CHARS
+
+
+@lru_cache(maxsize=256)
+def _lead_start(text: str) -> int:
+    """Where the lead of ``text`` starts; remembered, as one assignment asks it of the same
+    article a dozen times (its signature, its happening, the event's checks)."""
     start = 0
-    for offset, line in header_lines(article.text):
+    for offset, line in header_lines(text):
         stripped = line.strip()
         if not stripped or _URL_LINE.match(stripped) or _line_day(stripped) is not None:
             start = offset + len(line) + 1
             continue
         break
-    start = min(start, len(article.text))
-    return start, start + LEAD_CHARS
+    return min(start, len(text))
 
 
 def lead_text(article: Article) -> str:

@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import json
 import math
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -148,10 +149,19 @@ def parse_text_query(q: str) -> list[Term]:
     return terms[:32]
 
 
+#: A maximal run of alphanumeric characters: ``[^\W_]`` is exactly what ``str.isalnum``
+#: accepts (``\w`` is that plus the underscore).
+_WORD = re.compile(r"[^\W_]+")
+
+
 def words(text: str) -> list[str]:
-    """Lower-case alphanumeric words: the one definition both backends index and query by."""
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in text)
-    return [w.lower() for w in cleaned.split() if w]
+    """Lower-case alphanumeric words: the one definition both backends index and query by.
+
+    Each run of alphanumeric characters is one word, lower-cased on its own (lower-casing
+    can add characters that are not alphanumeric, such as the dot of a lower-case ``İ``,
+    so the text is cut first).
+    """
+    return [w.lower() for w in _WORD.findall(text)]
 
 
 def encode_cursor(cursor: Cursor) -> str:
