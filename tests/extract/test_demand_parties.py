@@ -120,6 +120,51 @@ def test_told_reporters_is_no_demand(nlp: Language) -> None:
     assert demands == []
 
 
+def test_an_apposition_relative_clause_is_its_anchors(nlp: Language) -> None:
+    text = (
+        "Anna Weber, a veteran lobbyist who had been advising Governor Tom Keller, "
+        "left the firm."
+    )
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:anna-weber", "person:tom-keller")
+    assert demand.action == ""  # advice given, content unstated
+
+
+def test_coordinated_passives_share_the_agent_and_quantifiers_name_their_of_phrase(
+    nlp: Language,
+) -> None:
+    text = (
+        "The Pinewood Institute is funded, advised and staffed by some of the leading "
+        "economists."
+    )
+    parties, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == (
+        "group:leading-economists",
+        "org:pinewood-institute",
+    )
+    assert parties[demand.claimant].kind == "group"
+
+
+def test_a_that_clause_hung_on_the_verb_above_the_cue_is_the_cues(nlp: Language) -> None:
+    text = (
+        "The women were approached by officers who demanded, in a loud voice, "
+        "that they show their papers."
+    )
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("group:officers", "group:women")
+    assert demand.action.startswith("they show")
+
+
+def test_a_participle_cue_addresses_the_object_of_the_act_it_accompanies(nlp: Language) -> None:
+    text = "Police officers stopped John Reyes at the border while demanding a bribe."
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("group:police-officers", "person:john-reyes")
+
+
 def test_a_surname_ner_calls_an_organisation_is_a_person_when_his_follows() -> None:
     rows = [
         ("Trump", 1, "nsubj", "PROPN"),
