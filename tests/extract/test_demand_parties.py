@@ -177,6 +177,66 @@ def test_a_surname_ner_calls_an_organisation_is_a_person_when_his_follows() -> N
     assert [(p.id, p.kind) for p in parties] == [("person:trump", "person")]
 
 
+def _kinds(rows: list[tuple[str, int, str, str]], ents: dict[int, str]) -> list[tuple[str, str]]:
+    return [(p.id, p.kind) for p in extract_parties(make_doc(rows, ents))]
+
+
+def test_a_surname_ner_calls_an_organisation_is_a_person_by_what_only_people_have() -> None:
+    rows = [
+        ("The", 2, "det", "DET"),
+        ("Trump", 2, "compound", "PROPN"),
+        ("adviser", 3, "nsubj", "NOUN"),
+        ("resigned", 3, "ROOT", "VERB"),
+        (".", 3, "punct", "PUNCT"),
+    ]
+    assert _kinds(rows, {1: "B-ORG"}) == [("person:trump", "person")]
+
+
+def test_a_surname_ner_calls_an_organisation_is_a_person_by_a_stated_age() -> None:
+    rows = [
+        ("Sanchez", 4, "nsubj", "PROPN"),
+        (",", 0, "punct", "PUNCT"),
+        ("56", 0, "appos", "NUM"),
+        (",", 0, "punct", "PUNCT"),
+        ("spoke", 4, "ROOT", "VERB"),
+        (".", 4, "punct", "PUNCT"),
+    ]
+    assert _kinds(rows, {0: "B-ORG"}) == [("person:sanchez", "person")]
+
+
+def test_a_bare_name_saying_a_direct_quotation_is_a_person_an_organisation_stays_one() -> None:
+    def rows(name: str, tail: list[tuple[str, int, str, str]]) -> list[tuple[str, int, str, str]]:
+        return [
+            ("We", 1, "nsubj", "PRON"),
+            ("won", 5, "ccomp", "VERB"),
+            (",", 5, "punct", "PUNCT"),
+            ('"', 5, "punct", "PUNCT"),
+            (name, 5, "nsubj", "PROPN"),
+            ("said", 5, "ROOT", "VERB"),
+            *tail,
+        ]
+
+    stop = [(".", 5, "punct", "PUNCT")]
+    assert _kinds(rows("Weiss", stop), {4: "B-ORG"}) == [("person:weiss", "person")]
+    statement = [
+        ("in", 5, "prep", "ADP"),
+        ("a", 8, "det", "DET"),
+        ("statement", 6, "pobj", "NOUN"),
+        (".", 5, "punct", "PUNCT"),
+    ]
+    assert _kinds(rows("Gazprom", statement), {4: "B-ORG"}) == [("org:gazprom", "organization")]
+
+
+def test_a_one_word_organisation_without_personal_evidence_stays_an_organisation() -> None:
+    rows = [
+        ("Gazprom", 1, "nsubj", "PROPN"),
+        ("raised", 1, "ROOT", "VERB"),
+        ("prices", 1, "dobj", "NOUN"),
+        (".", 1, "punct", "PUNCT"),
+    ]
+    assert _kinds(rows, {0: "B-ORG"}) == [("org:gazprom", "organization")]
+
+
 def test_a_pronoun_tagged_as_a_country_is_no_party() -> None:
     rows = [("between", 0, "ROOT", "ADP"), ("us", 0, "pobj", "PRON")]
     assert extract_parties(make_doc(rows, {1: "B-GPE"})) == ()
