@@ -624,6 +624,8 @@ def _cue_complements(cue: Token) -> tuple[str, list[Callable[[], list[Action]]]]
         verb = next(c for c in xcomps if c.pos_ in {"VERB", "AUX"})
         if not _too_wide(verb):
             complements.append(lambda: [_verb_action(verb)])
+    elif (told := _told_infinitive(cue)) is not None and not _too_wide(told):
+        complements.append(partial(_one, _verb_action, told))
     for child in cue.children:
         if child.dep_ == "prep" and child.lower_ in {"on", "upon"} and lemma == "call":
             cue_text = f"call {child.lower_}"
@@ -645,6 +647,26 @@ def _cue_complements(cue: Token) -> tuple[str, list[Callable[[], list[Action]]]]
     if clause is not None and not _too_wide(clause):
         complements.append(partial(_one, _clause_action, clause))
     return cue_text, complements
+
+
+def _told_infinitive(cue: Token) -> Token | None:
+    """ "call on Moscow to pull back", "urged them, to ...": the infinitive parsed as a purpose
+    clause of a cue that names whom it addresses is what they are asked to do."""
+    addressed = any(
+        (c.dep_ in {"dobj", "dative"} and _animate(c))
+        or (
+            c.dep_ == "prep"
+            and c.lower_ in _ADDRESSEE_PREPS
+            and any(p.dep_ == "pobj" and _animate(p) for p in c.children)
+        )
+        for c in cue.children
+    )
+    if not addressed:
+        return None
+    return next(
+        (c for c in cue.children if c.dep_ == "advcl" and c.i > cue.i and _is_infinitive(c)),
+        None,
+    )
 
 
 def _one(read: Callable[[Token], Action], head: Token) -> list[Action]:

@@ -416,10 +416,15 @@ def _unnamed_and_referring(doc: Doc, builders: dict[str, _Builder], ref: Referen
         known.mentioned(builders[pid])
         owner.update((t.i, pid) for t in span if t.i not in owner)
 
+    quotations: coreference.Quotations | None = None
     for head, _ in argument_heads(doc):
         if head.i in owner:
             continue
-        if head.pos_ == "PRON":
+        if head.lower_ in coreference.FIRST_PERSON:
+            quotations = quotations or coreference.Quotations(doc)
+            if (speaker := _speaker_party(quotations, head, owner, windows)) is not None:
+                add(speaker, doc[head.i : head.i + 1])
+        elif head.pos_ == "PRON":
             if (found := coreference.resolve_pronoun(head, windows.around(head))) is not None:
                 add(found.party, doc[head.i : head.i + 1])
         elif (found := coreference.resolve_nominal(head, windows.around(head))) is not None:
@@ -432,6 +437,22 @@ def _unnamed_and_referring(doc: Doc, builders: dict[str, _Builder], ref: Referen
                 add(gid, phrase[0])
         else:
             _unlisted_organization(head, builders, owner, ref, known)
+
+
+def _speaker_party(
+    quotations: coreference.Quotations, token: Token, owner: dict[int, str], windows: _Windows
+) -> str | None:
+    """ "'We urge Russia to ...,' Kuleba said": a first-person word in a direct quotation is its
+    speaker's party (a named speaker, or the one a speaking pronoun refers to)."""
+    speaker = quotations.speaker(token)
+    if speaker is None:
+        return None
+    if speaker.i in owner:
+        return owner[speaker.i]
+    if speaker.pos_ == "PRON":
+        found = coreference.resolve_pronoun(speaker, windows.around(speaker))
+        return found.party if found is not None else None
+    return None
 
 
 class _Windows:
@@ -513,8 +534,9 @@ def _unlisted_organization(
     ref: Reference,
     known: _KnownNames,
 ) -> None:
-    """A proper-noun argument NER missed: the article's party of that name, else an organisation
-    (acronym or ORG-tagged: "urges Congress") or a person (two or three title-case words)."""
+    """A proper-noun argument NER missed or took for a place: the article's party of that name,
+    else the country of a capital ("called on Moscow"), an organisation (acronym or ORG-tagged:
+    "urges Congress") or a person (two or three title-case words)."""
     doc = head.doc
     if head.pos_ != "PROPN":
         head = next((c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"), head)
@@ -530,9 +552,16 @@ def _unlisted_organization(
     if head.i in owner or not span.text[:1].isupper() or fold(span.text) in ref.media:
         return
     builder = known.get(fold(span.text))
-    if builder is None and len(span) == 1 and head.ent_type_ == "ORG" and _person_like(span, set()):
-        builder = _Builder(f"person:{slug(head.text)}", head.text, "person")
-    elif builder is None and len(span) == 1 and (head.text.isupper() or head.ent_type_ == "ORG"):
+    capital = ref.capitals.get(fold(span.text))
+    if builder is None and capital is not None:  # "called on Moscow": the state acts
+        pid = f"country:{capital}"
+        builder = _Builder(pid, ref.country_names.get(capital, capital), "country")
+    elif builder is None and len(span) == 1 and head.ent_type_ == "ORG":
+        if _person_like(span, set()):
+            builder = _Builder(f"person:{slug(head.text)}", head.text, "person")
+        else:
+            builder = _Builder(f"org:{slug(head.text)}", head.text, "organization")
+    elif builder is None and len(span) == 1 and head.text.isupper():
         builder = _Builder(f"org:{slug(head.text)}", head.text, "organization")
     elif builder is None and 2 <= len(span) <= 3:
         if not all(t.is_title and not t.ent_type_ for t in span):

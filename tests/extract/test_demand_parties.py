@@ -177,6 +177,37 @@ def test_a_surname_ner_calls_an_organisation_is_a_person_when_his_follows() -> N
     assert [(p.id, p.kind) for p in parties] == [("person:trump", "person")]
 
 
+def test_first_person_in_a_quotation_is_its_speaker(nlp: Language) -> None:
+    text = '"We urge Russia to withdraw its troops from the border," Antony Blinken said.'
+    parties, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:antony-blinken", "country:RU")
+    assert "We" in [m.text for m in parties["person:antony-blinken"].mentions]
+    _, before = _run(nlp, 'Sergei Lavrov said: "We demand that NATO stop its expansion."')
+    assert (_first(before).claimant, _first(before).addressee) == (
+        "person:sergei-lavrov",
+        "org:nato",
+    )
+
+
+def test_a_quotation_after_an_attributed_one_has_the_same_speaker_and_a_capital_is_its_state(
+    nlp: Language,
+) -> None:
+    text = (
+        'Antony Blinken spoke in Geneva. "We will not accept this," he said. '
+        '"We call on Moscow to pull back its forces."'
+    )
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:antony-blinken", "country:RU")
+    assert demand.action == "pull back its forces"
+
+
+def test_first_person_outside_a_quotation_names_no_one(nlp: Language) -> None:
+    _, demands = _run(nlp, "We urge Russia to withdraw its troops, Antony Blinken wrote on Monday.")
+    assert all(d.claimant != "person:antony-blinken" for d in demands)
+
+
 def _kinds(rows: list[tuple[str, int, str, str]], ents: dict[int, str]) -> list[tuple[str, str]]:
     return [(p.id, p.kind) for p in extract_parties(make_doc(rows, ents))]
 
