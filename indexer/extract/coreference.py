@@ -100,11 +100,17 @@ def _sentence_floor(token: Token) -> int:
 
 
 def _own_subject(token: Token) -> Token | None:
-    """The subject of the verb an object pronoun depends on (binding: "X urged him" is not X)."""
+    """The subject of the verb an object pronoun depends on (binding: "X urged him" is not X),
+    borrowed from the first verb when it is coordinated ("X met Y and urged him")."""
     head = token.head
     if token.dep_ == "pobj" and head.head.i != head.i:
         head = head.head
-    return next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    for _ in range(WINDOW_SENTENCES + 1):
+        subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        if subject is not None or head.dep_ != "conj" or head.head.i == head.i:
+            return subject
+        head = head.head
+    return None
 
 
 def _compatible(pronoun: str, candidate: Antecedent) -> bool:

@@ -451,8 +451,9 @@ def _speaker_party(
         return owner[speaker.i]
     if speaker.pos_ == "PRON":
         found = coreference.resolve_pronoun(speaker, windows.around(speaker))
-        return found.party if found is not None else None
-    return None
+    else:  # "the minister said"
+        found = coreference.resolve_nominal(speaker, windows.around(speaker))
+    return found.party if found is not None else None
 
 
 class _Windows:

@@ -208,6 +208,25 @@ def test_first_person_outside_a_quotation_names_no_one(nlp: Language) -> None:
     assert all(d.claimant != "person:antony-blinken" for d in demands)
 
 
+def test_an_object_pronoun_of_a_coordinated_verb_is_not_the_shared_subject(
+    nlp: Language,
+) -> None:
+    text = "Peter Jones arrived. John Smith met him and urged him to resign."
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:john-smith", "person:peter-jones")
+
+
+def test_a_quotation_said_by_a_title_is_the_person_holding_it(nlp: Language) -> None:
+    text = (
+        "Ukrainian Foreign Minister Dmytro Kuleba arrived in Berlin. "
+        '"We ask Germany to deliver weapons," the minister said.'
+    )
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:dmytro-kuleba", "country:DE")
+
+
 def _kinds(rows: list[tuple[str, int, str, str]], ents: dict[int, str]) -> list[tuple[str, str]]:
     return [(p.id, p.kind) for p in extract_parties(make_doc(rows, ents))]
 
