@@ -50,8 +50,9 @@ class Event:
     recipient: tuple[int, int]
 
 
-def read_events(path: Path) -> Iterator[Event]:
-    """Request/command events with both a communicator and a recipient, from RAMS jsonlines."""
+def read_events(path: Path, both: bool = True) -> Iterator[Event]:
+    """Request/command events with both a communicator and a recipient, from RAMS jsonlines;
+    with ``both=False`` those with exactly one of them instead (the missing one is ``(0, 0)``)."""
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
@@ -63,8 +64,11 @@ def read_events(path: Path) -> Iterator[Event]:
             for _, (a_start, a_end), role in record["gold_evt_links"]:
                 args.setdefault(re.sub(r"^evt\d+arg\d+", "", role), (a_start, a_end + 1))
             communicator, recipient = args.get("communicator"), args.get("recipient")
-            if communicator is None or recipient is None:
+            if both != (communicator is not None and recipient is not None):
                 continue
+            if communicator is None and recipient is None:
+                continue
+            communicator, recipient = communicator or (0, 0), recipient or (0, 0)
             yield Event(
                 key=record["doc_key"],
                 type=event_type,
@@ -95,7 +99,7 @@ def _appositive(doc: Doc, mention: Mention, gold: tuple[int, int]) -> bool:
 
 def party_matches(party: Party | None, doc: Doc, gold: tuple[int, int]) -> bool:
     """A found party names the gold argument: overlapping, same-text or appositive mention."""
-    if party is None:
+    if party is None or gold[0] >= gold[1]:
         return False
     start, end = _char_span(doc, gold)
     gold_text = doc.text[start:end].lower()
@@ -160,15 +164,28 @@ def _rate(hits: int, total: int) -> dict[str, Any]:
     return {"hits": hits, "total": total, "rate": round(hits / total, 3) if total else 0.0}
 
 
-def run(eval_dir: Path = DEFAULT_DIR, limit: int | None = None) -> dict[str, Any]:
-    """Score RAMS dev's demand-like windows (the first ``limit`` when given)."""
+def run(
+    eval_dir: Path = DEFAULT_DIR, limit: int | None = None, split: str = "dev"
+) -> dict[str, Any]:
+    """Score a RAMS split's demand-like windows (the first ``limit`` when given).
+
+    The windows with only one of the two arguments are scored too, apart, as a cross-check
+    (``one_argument``: a demand found, and the one gold argument right).
+    """
     import spacy
 
     nlp = spacy.load(MODEL)
-    events = list(read_events(eval_dir / "dev.jsonlines"))[:limit]
+    path = eval_dir / f"{split}.jsonlines"
+    events = list(read_events(path))[:limit]
     started = time.perf_counter()
     rows = [score_event(nlp, event) for event in events]
     elapsed = time.perf_counter() - started
+    partial = [] if limit is not None else [score_event(nlp, e) for e in read_events(path, False)]
+    one_argument = {
+        "windows": len(partial),
+        "found": sum(r["found"] for r in partial),
+        "right": sum(r["claimant"] or r["addressee"] for r in partial),
+    }
     by_family: dict[str, Counter[str]] = {}
     for row in rows:
         family = ".".join(row["type"].split(".")[:2])
@@ -178,10 +195,12 @@ def run(eval_dir: Path = DEFAULT_DIR, limit: int | None = None) -> dict[str, Any
             counts[measure] += row[measure]
     total = len(rows)
     return {
-        "corpus": str(eval_dir / "dev.jsonlines"),
+        "corpus": str(path),
+        "split": split,
         "windows": total,
         **{m: _rate(sum(r[m] for r in rows), total) for m in MEASURES},
         "by_family": {k: dict(v) for k, v in sorted(by_family.items())},
+        "one_argument": one_argument,
         "rows": rows,
         "seconds": round(elapsed, 1),
     }
@@ -194,8 +213,8 @@ def format_report(result: dict[str, Any]) -> str:
         return f"{r['hits']}/{r['total']} ({r['rate']:.2f})"
 
     lines = [
-        f"### RAMS dev, demand-like windows ({result['windows']}: request/command events "
-        "with a communicator and a recipient)",
+        f"### RAMS {result.get('split', 'dev')}, demand-like windows ({result['windows']}: "
+        "request/command events with a communicator and a recipient)",
         "",
         "| measure | windows |",
         "|---|---|",
@@ -212,6 +231,13 @@ def format_report(result: dict[str, Any]) -> str:
             f"| {family} | {c['windows']} | {c.get('found', 0)} | {c.get('claimant', 0)} "
             f"| {c.get('addressee', 0)} | {c.get('both', 0)} |"
         )
+    one = result.get("one_argument", {})
+    if one.get("windows"):
+        lines += [
+            "",
+            f"Cross-check, windows with only one of the two arguments ({one['windows']}): "
+            f"a demand found {one['found']}, its one gold argument right {one['right']}.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -220,12 +246,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("eval_dir", nargs="?", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--split", default="dev", help="dev (tuned on), train or test")
     parser.add_argument("--rows", action="store_true", help="also list every window's result")
     args = parser.parse_args(argv)
-    if not (args.eval_dir / "dev.jsonlines").is_file():
-        print(f"no RAMS dev.jsonlines under {args.eval_dir}", file=sys.stderr)
+    if not (args.eval_dir / f"{args.split}.jsonlines").is_file():
+        print(f"no RAMS {args.split}.jsonlines under {args.eval_dir}", file=sys.stderr)
         return 2
-    result = run(args.eval_dir, args.limit)
+    result = run(args.eval_dir, args.limit, args.split)
     print(format_report(result))
     if args.rows:
         for row in result["rows"]:

@@ -11,11 +11,12 @@ the nearest antecedent that was itself a subject ("Trump demanded ... as he dema
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from indexer.extract.reference import fold, words
 
@@ -99,11 +100,17 @@ def _sentence_floor(token: Token) -> int:
 
 
 def _own_subject(token: Token) -> Token | None:
-    """The subject of the verb an object pronoun depends on (binding: "X urged him" is not X)."""
+    """The subject of the verb an object pronoun depends on (binding: "X urged him" is not X),
+    borrowed from the first verb when it is coordinated ("X met Y and urged him")."""
     head = token.head
     if token.dep_ == "pobj" and head.head.i != head.i:
         head = head.head
-    return next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    for _ in range(WINDOW_SENTENCES + 1):
+        subject = next((c for c in head.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+        if subject is not None or head.dep_ != "conj" or head.head.i == head.i:
+            return subject
+        head = head.head
+    return None
 
 
 def _compatible(pronoun: str, candidate: Antecedent) -> bool:
@@ -172,3 +179,97 @@ def resolve_nominal(head: Token, antecedents: Sequence[Antecedent]) -> Anteceden
     else:
         return None
     return _nearest(head, fitting)
+
+
+FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our", "ours"})
+_OPENING_QUOTES = frozenset({"\u201c", "``"})
+_CLOSING_QUOTES = frozenset({"\u201d", "''"})
+_STRAIGHT_QUOTES = frozenset({'"'})
+_SPEECH_VERBS = frozenset(
+    {"say", "tell", "add", "state", "write", "declare", "insist", "stress", "note", "explain",
+     "announce", "tweet", "warn", "continue", "argue", "reply", "respond"}
+)  # fmt: skip
+# How many tokens may stand between a quotation mark and the speech verb or its subject.
+_ATTRIBUTION_REACH = 4
+
+
+class Quotations:
+    """The direct quotations of a doc and who says each, read once ("'We urge ...,' Kuleba said").
+
+    Quotation marks pair up in text order (curly marks by their shape, straight ones by
+    alternation); a quotation's speaker is the subject of a speech verb right after its closing
+    mark ("...," he said / said the minister) or right before its opening one (X said: "...").
+    A quotation with neither continues the one before it when that one ended in the same or
+    the previous sentence ("...," he said. "We ...").
+    """
+
+    def __init__(self, doc: Doc) -> None:
+        self._doc = doc
+        self._spans: list[tuple[int, int]] = []  # (opening mark, closing mark)
+        opened: int | None = None
+        for token in doc:
+            text = token.text
+            if text in _OPENING_QUOTES or (text in _STRAIGHT_QUOTES and opened is None):
+                opened = token.i
+            elif (text in _CLOSING_QUOTES or text in _STRAIGHT_QUOTES) and opened is not None:
+                self._spans.append((opened, token.i))
+                opened = None
+        self._starts = [s for s, _ in self._spans]
+        self._speakers: dict[int, Token | None] = {}
+
+    def speaker(self, token: Token) -> Token | None:
+        """The head of the phrase saying the quotation ``token`` stands in, if any."""
+        at = bisect_right(self._starts, token.i) - 1
+        if at < 0 or not self._spans[at][0] < token.i < self._spans[at][1]:
+            return None
+        return self._speaker_at(at)
+
+    def _speaker_at(self, at: int) -> Token | None:
+        chain: list[int] = []  # quotations that continue the one before, latest first
+        found: Token | None = None
+        while at not in self._speakers:
+            start, end = self._spans[at]
+            found = self._after(end) or self._before(start)
+            chain.append(at)
+            if found is not None or at == 0 or not self._continues(at):
+                break
+            at -= 1
+        else:
+            found = self._speakers[at]
+        for k in chain:
+            self._speakers[k] = found
+        return found
+
+    def _continues(self, at: int) -> bool:
+        """Whether quotation ``at`` opens in the sentence where the one before it closed, or the
+        sentence after."""
+        sent = self._doc[self._spans[at][0]].sent
+        floor = self._doc[sent.start - 1].sent.start if sent.start > 0 else sent.start
+        return self._spans[at - 1][1] >= floor
+
+    def _after(self, end: int) -> Token | None:
+        doc = self._doc
+        for token in doc[end + 1 : min(end + 1 + _ATTRIBUTION_REACH, len(doc))]:
+            if token.text in _OPENING_QUOTES:
+                break
+            if token.lemma_.lower() in _SPEECH_VERBS and token.pos_ in {"VERB", "AUX"}:
+                return _speech_subject(token, end)
+        return None
+
+    def _before(self, start: int) -> Token | None:
+        doc = self._doc
+        for token in reversed(doc[max(start - _ATTRIBUTION_REACH, 0) : start]):
+            if token.text in _CLOSING_QUOTES:
+                break
+            if token.lemma_.lower() in _SPEECH_VERBS and token.pos_ in {"VERB", "AUX"}:
+                return _speech_subject(token, start)
+        return None
+
+
+def _speech_subject(verb: Token, mark: int) -> Token | None:
+    """The subject of a speech verb, when it stands outside the quotation (past ``mark``)."""
+    subject = next((c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subject is None:
+        return None
+    quoted = (verb.i > mark) != (subject.i > mark)
+    return None if quoted else subject

@@ -110,7 +110,15 @@ _NEEDS_PREP = {"call", "insist", "push", "appeal", "plead"}
 _ADDRESSEE_PREPS = {"on", "upon", "of", "from", "to"}
 _SUBJECTS = {"nsubj", "nsubjpass"}
 _PRONOUNS = {"he", "she", "him", "her", "his"}
+# "all of the key players", "one of his aides": the actors are the "of" phrase's.
+_QUANTIFIERS = {
+    "all", "some", "many", "most", "one", "none", "each", "several", "both", "few", "any",
+    "majority", "dozens", "hundreds", "thousands", "half", "number", "group",
+}  # fmt: skip
+# How far a head is followed through conjuncts, quantifiers and appositions (constant work).
+_CLIMB = 4
 _INCLUDE_SUBJECTS = {"this", "these", "they", "those", "it"}
+_NO_ONE = {"it", "there", "this", "that", "what", "which", "something", "anything", "nothing"}
 
 # What a complement of a cue asks for: its text, its tokens and whether it is negated.
 Action = tuple[str, list[Token], bool]
@@ -260,15 +268,33 @@ def _object_controller(verb: Token) -> Token | None:
 
 
 def _is_passive(cue: Token) -> bool:
-    """ "Countries are being urged to ...": the subject is addressed, the agent demands."""
-    return cue.tag_ == "VBN" and any(c.dep_ in {"auxpass", "nsubjpass"} for c in cue.children)
+    """ "Countries are being urged to ...": the subject is addressed, the agent demands; also
+    a participle coordinated with a passive ("is funded, advised and staffed by ...")."""
+    node = cue
+    for _ in range(_CLIMB):
+        if node.tag_ != "VBN":
+            return False
+        if any(c.dep_ in {"auxpass", "nsubjpass"} for c in node.children):
+            return True
+        if node.dep_ != "conj" or node.head.i == node.i:
+            return False
+        node = node.head
+    return False
 
 
 def _agent(cue: Token) -> Token | None:
-    """The "by X" of a passive cue."""
-    for child in cue.children:
-        if child.dep_ == "agent":
-            return next((p for p in child.children if p.dep_ == "pobj"), None)
+    """The "by X" of a passive cue, or of the last of its coordinated participles ("is advised,
+    led and staffed by X")."""
+    verb: Token | None = cue
+    for _ in range(_CLIMB):
+        if verb is None:
+            break
+        for child in verb.children:
+            if child.dep_ == "agent" or (
+                child.dep_ == "prep" and child.lower_ == "by" and verb.tag_ == "VBN"
+            ):
+                return next((p for p in child.children if p.dep_ == "pobj"), None)
+        verb = next((c for c in verb.children if c.dep_ == "conj" and c.tag_ == "VBN"), None)
     return None
 
 
@@ -285,13 +311,38 @@ def _noun_owner(noun: Token) -> Token | None:
     return None
 
 
+def phrase_head(token: Token) -> Token:
+    """The head naming the actor a phrase stands for: "all of the key players" -> players;
+    "the columnist (and senior fellow)" in apposition to "Max Boot" -> Boot."""
+    for _ in range(_CLIMB):
+        if token.lower_ in _QUANTIFIERS or token.pos_ == "NUM":
+            of = next((c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+            pobj = next((p for p in of.children if p.dep_ == "pobj"), None) if of else None
+            if pobj is not None:
+                token = pobj
+                continue
+        anchor = token
+        for _ in range(_CLIMB):
+            if anchor.dep_ != "conj" or anchor.head.pos_ not in {"NOUN", "PROPN"}:
+                break
+            anchor = anchor.head
+        named = anchor.head.tag_ in _NAMED_TAGS or bool(anchor.head.ent_type_)
+        if anchor.dep_ == "appos" and token.pos_ == "NOUN" and named:
+            token = anchor.head
+            continue
+        break
+    return token
+
+
 def claimant_head(cue: Token) -> Token | None:
     """The phrase head that states who demands: subject, passive agent or document's writer."""
     if cue.pos_ == "ADJ":
-        return _subject(cue.head)
-    if _is_passive(cue):
-        return _agent(cue)
-    return _subject(cue)
+        head = _subject(cue.head)
+    elif _is_passive(cue):
+        head = _agent(cue)
+    else:
+        head = _subject(cue)
+    return phrase_head(head) if head is not None else None
 
 
 def is_actor_noun(token: Token) -> bool:
@@ -434,9 +485,35 @@ def _that_clause(cue: Token) -> Token | None:
     if lemma not in _MANDATIVE:
         return None
     clause = next((c for c in cue.children if c.dep_ == "ccomp"), None)
+    if clause is None:
+        clause = _stray_clause(cue)
     if clause is None or (lemma in _NEEDS_SUBJUNCTIVE and not _mandative(clause)):
         return None
     return clause
+
+
+def _stray_clause(cue: Token) -> Token | None:
+    """ "agents who demanded, in rapid succession, that she tell them ...": a that-clause right
+    after an object-less cue's own words that the parser hung on a verb above the cue."""
+    if any(c.dep_ in {"dobj", "xcomp", "ccomp", "oprd"} for c in cue.children):
+        return None
+    doc = cue.doc
+    at = cue.right_edge.i + 1
+    while at < len(doc) and doc[at].is_punct and at - cue.right_edge.i <= _CLIMB:
+        at += 1
+    if at >= len(doc) or doc[at].lower_ != "that" or doc[at].dep_ != "mark":
+        return None
+    clause = doc[at].head
+    if clause.dep_ not in {"ccomp", "advcl"} or not _mandative(clause):
+        return None
+    node = cue
+    for _ in range(_CLIMB):
+        if node.head.i == node.i:
+            return None
+        node = node.head
+        if node.i == clause.head.i:
+            return clause
+    return None
 
 
 def addressee_heads(cue: Token) -> list[Token]:
@@ -447,20 +524,35 @@ def addressee_heads(cue: Token) -> list[Token]:
         return _conjuncts(named)
     for child in cue.children:
         if child.dep_ in {"dobj", "iobj", "dative"} and lemma in _ADDRESSED_BY_OBJECT:
-            return [] if _object_is_action(cue, child) else _conjuncts(child)
+            if _object_is_action(cue, child):
+                return []
+            return [phrase_head(c) for c in _conjuncts(child)]
         if child.dep_ == "prep" and child.lower_ in _ADDRESSEE_PREPS:
             pobjs = [p for p in child.children if p.dep_ == "pobj"]
             if pobjs and (lemma != "call" or child.lower_ != "for"):
-                return _conjuncts(pobjs[0])
+                return [phrase_head(c) for c in _conjuncts(pobjs[0])]
     if _is_passive(cue):
         subject = next((c for c in cue.children if c.dep_ == "nsubjpass"), None)
-        return _conjuncts(subject) if subject is not None else []
+        if subject is None and cue.dep_ == "conj":  # "CNAS is ... and is advised by ..."
+            subject = _subject(cue)
+        return [phrase_head(s) for s in _conjuncts(subject)] if subject is not None else []
     clause = _that_clause(cue)
     if clause is not None:
         subject = next((c for c in clause.children if c.dep_ in _SUBJECTS), None)
-        if subject is not None and subject.lower_ not in {"it", "there", "this", "that"}:
+        if subject is not None and subject.lower_ not in _NO_ONE:
             return _conjuncts(subject)
-    return []
+    return _held(cue)
+
+
+def _held(cue: Token) -> list[Token]:
+    """ "stopped him at the border while demanding a bribe", "cornered the minister, demanding
+    answers": a participle cue asks it of whom the act it accompanies was done to."""
+    if cue.dep_ != "advcl" or cue.tag_ != "VBG" or cue.head.pos_ not in {"VERB", "AUX"}:
+        return []
+    obj = next((c for c in cue.head.children if c.dep_ in {"dobj", "dative"} and c.i < cue.i), None)
+    if obj is None or obj.lower_ in _NO_ONE or not _animate(obj):
+        return []
+    return [phrase_head(c) for c in _conjuncts(obj)]
 
 
 def argument_heads(doc: Doc) -> Iterator[tuple[Token, bool]]:
@@ -532,6 +624,8 @@ def _cue_complements(cue: Token) -> tuple[str, list[Callable[[], list[Action]]]]
         verb = next(c for c in xcomps if c.pos_ in {"VERB", "AUX"})
         if not _too_wide(verb):
             complements.append(lambda: [_verb_action(verb)])
+    elif (told := _told_infinitive(cue)) is not None and not _too_wide(told):
+        complements.append(partial(_one, _verb_action, told))
     for child in cue.children:
         if child.dep_ == "prep" and child.lower_ in {"on", "upon"} and lemma == "call":
             cue_text = f"call {child.lower_}"
@@ -549,9 +643,30 @@ def _cue_complements(cue: Token) -> tuple[str, list[Callable[[], list[Action]]]]
             cue_text = f"{lemma} for"
             if not _too_wide(child):
                 complements.append(partial(_one, _passive_clause, child))
-        elif child.dep_ == "ccomp" and child == _that_clause(cue) and not _too_wide(child):
-            complements.append(partial(_one, _clause_action, child))
+    clause = _that_clause(cue)
+    if clause is not None and not _too_wide(clause):
+        complements.append(partial(_one, _clause_action, clause))
     return cue_text, complements
+
+
+def _told_infinitive(cue: Token) -> Token | None:
+    """ "call on Moscow to pull back", "urged them, to ...": the infinitive parsed as a purpose
+    clause of a cue that names whom it addresses is what they are asked to do."""
+    addressed = any(
+        (c.dep_ in {"dobj", "dative"} and _animate(c))
+        or (
+            c.dep_ == "prep"
+            and c.lower_ in _ADDRESSEE_PREPS
+            and any(p.dep_ == "pobj" and _animate(p) for p in c.children)
+        )
+        for c in cue.children
+    )
+    if not addressed:
+        return None
+    return next(
+        (c for c in cue.children if c.dep_ == "advcl" and c.i > cue.i and _is_infinitive(c)),
+        None,
+    )
 
 
 def _one(read: Callable[[Token], Action], head: Token) -> list[Action]:
@@ -579,8 +694,12 @@ def _action_objects(cue: Token) -> list[Token]:
 
 
 def _advice_given(cue: Token) -> bool:
-    """ "had been advising Marco Rubio": advice with unstated content."""
-    return cue.lemma_.lower() in _ADVICE and any(c.dep_ == "dobj" for c in cue.children)
+    """ "had been advising Marco Rubio", "is advised by X": advice with unstated content."""
+    if cue.lemma_.lower() not in _ADVICE:
+        return False
+    return any(c.dep_ == "dobj" for c in cue.children) or (
+        _is_passive(cue) and _agent(cue) is not None
+    )
 
 
 def _has_object_action(cue: Token) -> bool:

@@ -35,12 +35,19 @@ _QUANTITY = frozenset(
      "numerous", "dozens", "hundreds", "thousands", "than", "least", "about", "over"}
 )  # fmt: skip
 _PHRASE_DEPS = frozenset({"compound", "amod", "nmod"})
-# What only people have: "Trump's candidacy", "Pence's wife".
+_CLOSING_QUOTES = frozenset({"\u201d", '"', "''"})
+_QUOTE_VERBS = frozenset(
+    {"say", "said", "says", "add", "added", "tell", "told", "explain", "explained", "recall",
+     "recalled", "continue", "continued", "insist", "insisted"}
+)  # fmt: skip
+# What only people have: "Trump's candidacy", "Pence's wife", "the Trump acolytes" (lemmas).
 _PERSONAL_NOUNS = frozenset(
     {"candidacy", "nomination", "presidency", "wife", "husband", "son", "daughter", "father",
-     "mother", "family", "birthday", "childhood", "career", "life", "death", "funeral",
-     "lawyer", "lawyers", "aide", "aides", "running", "mate", "tenure", "memoir", "biography",
-     "administration", "supporters"}
+     "mother", "child", "family", "birthday", "childhood", "career", "life",
+     "death", "funeral", "lawyer", "aide", "running", "mate", "tenure", "memoir", "biography",
+     "administration", "supporter", "acolyte", "follower", "loyalist", "mind", "health",
+     "temperament", "personality", "speech", "hair", "face", "voice", "age", "widow", "widower",
+     "adviser", "advisor"}
 )  # fmt: skip
 
 
@@ -240,7 +247,11 @@ def _person_like(span: Span, named: set[int]) -> bool:
     token = span.root
     if any(c.i in named for c in token.conjuncts):
         return True
-    if token.dep_ in {"poss", "compound"} and token.head.lemma_.lower() in _PERSONAL_NOUNS:
+    if token.dep_ in {"poss", "compound", "amod", "nmod"} and (
+        token.head.lemma_.lower() in _PERSONAL_NOUNS
+    ):
+        return True
+    if _aged(token) or _quoted_speaker(token):
         return True
     if token.dep_ not in {"nsubj", "nsubjpass", "poss"}:
         return False
@@ -254,6 +265,38 @@ def _person_like(span: Span, named: set[int]) -> bool:
         if other.pos_ == "PRON" and other.lower_ in coreference.MASCULINE | coreference.FEMININE:
             return True
     return False
+
+
+def _aged(token: Token) -> bool:
+    """ "Sanchez, 56, a 10-term House member": a name with an age set off by commas."""
+    doc = token.doc
+    at = token.i + 1
+    return (
+        at + 2 < len(doc)
+        and doc[at].text == ","
+        and doc[at + 1].like_num
+        and doc[at + 1].text.isdigit()
+        and 0 < int(doc[at + 1].text) < 120
+        and doc[at + 2].text == ","
+    )
+
+
+def _quoted_speaker(token: Token) -> bool:
+    """ "'... to bring in investors,' VanBuskirk said": a bare name saying a direct quotation
+    (an organisation's words are "the ministry said", "X said in a statement")."""
+    verb = token.head
+    if token.dep_ != "nsubj" or not {verb.lemma_.lower(), verb.lower_} & _QUOTE_VERBS:
+        return False
+    if any(c.dep_ == "prep" for c in verb.children):  # "said in a statement"
+        return False
+    first = min(token.i, verb.i)
+    doc = token.doc
+    return (
+        abs(token.i - verb.i) == 1
+        and first >= 2
+        and doc[first - 1].text in _CLOSING_QUOTES
+        and doc[first - 2].text in {",", ".", "!", "?"}
+    )
 
 
 def _person_span(cand: Candidate) -> Candidate | None:
@@ -373,10 +416,15 @@ def _unnamed_and_referring(doc: Doc, builders: dict[str, _Builder], ref: Referen
         known.mentioned(builders[pid])
         owner.update((t.i, pid) for t in span if t.i not in owner)
 
+    quotations: coreference.Quotations | None = None
     for head, _ in argument_heads(doc):
         if head.i in owner:
             continue
-        if head.pos_ == "PRON":
+        if head.lower_ in coreference.FIRST_PERSON:
+            quotations = quotations or coreference.Quotations(doc)
+            if (speaker := _speaker_party(quotations, head, owner, windows)) is not None:
+                add(speaker, doc[head.i : head.i + 1])
+        elif head.pos_ == "PRON":
             if (found := coreference.resolve_pronoun(head, windows.around(head))) is not None:
                 add(found.party, doc[head.i : head.i + 1])
         elif (found := coreference.resolve_nominal(head, windows.around(head))) is not None:
@@ -389,6 +437,23 @@ def _unnamed_and_referring(doc: Doc, builders: dict[str, _Builder], ref: Referen
                 add(gid, phrase[0])
         else:
             _unlisted_organization(head, builders, owner, ref, known)
+
+
+def _speaker_party(
+    quotations: coreference.Quotations, token: Token, owner: dict[int, str], windows: _Windows
+) -> str | None:
+    """ "'We urge Russia to ...,' Kuleba said": a first-person word in a direct quotation is its
+    speaker's party (a named speaker, or the one a speaking pronoun refers to)."""
+    speaker = quotations.speaker(token)
+    if speaker is None:
+        return None
+    if speaker.i in owner:
+        return owner[speaker.i]
+    if speaker.pos_ == "PRON":
+        found = coreference.resolve_pronoun(speaker, windows.around(speaker))
+    else:  # "the minister said"
+        found = coreference.resolve_nominal(speaker, windows.around(speaker))
+    return found.party if found is not None else None
 
 
 class _Windows:
@@ -470,8 +535,9 @@ def _unlisted_organization(
     ref: Reference,
     known: _KnownNames,
 ) -> None:
-    """A proper-noun argument NER missed: the article's party of that name, else an organisation
-    (acronym or ORG-tagged: "urges Congress") or a person (two or three title-case words)."""
+    """A proper-noun argument NER missed or took for a place: the article's party of that name,
+    else the country of a capital ("called on Moscow"), an organisation (acronym or ORG-tagged:
+    "urges Congress") or a person (two or three title-case words)."""
     doc = head.doc
     if head.pos_ != "PROPN":
         head = next((c for c in head.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"), head)
@@ -487,7 +553,16 @@ def _unlisted_organization(
     if head.i in owner or not span.text[:1].isupper() or fold(span.text) in ref.media:
         return
     builder = known.get(fold(span.text))
-    if builder is None and len(span) == 1 and (head.text.isupper() or head.ent_type_ == "ORG"):
+    capital = ref.capitals.get(fold(span.text))
+    if builder is None and capital is not None:  # "called on Moscow": the state acts
+        pid = f"country:{capital}"
+        builder = _Builder(pid, ref.country_names.get(capital, capital), "country")
+    elif builder is None and len(span) == 1 and head.ent_type_ == "ORG":
+        if _person_like(span, set()):
+            builder = _Builder(f"person:{slug(head.text)}", head.text, "person")
+        else:
+            builder = _Builder(f"org:{slug(head.text)}", head.text, "organization")
+    elif builder is None and len(span) == 1 and head.text.isupper():
         builder = _Builder(f"org:{slug(head.text)}", head.text, "organization")
     elif builder is None and 2 <= len(span) <= 3:
         if not all(t.is_title and not t.ent_type_ for t in span):

@@ -120,6 +120,51 @@ def test_told_reporters_is_no_demand(nlp: Language) -> None:
     assert demands == []
 
 
+def test_an_apposition_relative_clause_is_its_anchors(nlp: Language) -> None:
+    text = (
+        "Anna Weber, a veteran lobbyist who had been advising Governor Tom Keller, "
+        "left the firm."
+    )
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:anna-weber", "person:tom-keller")
+    assert demand.action == ""  # advice given, content unstated
+
+
+def test_coordinated_passives_share_the_agent_and_quantifiers_name_their_of_phrase(
+    nlp: Language,
+) -> None:
+    text = (
+        "The Pinewood Institute is funded, advised and staffed by some of the leading "
+        "economists."
+    )
+    parties, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == (
+        "group:leading-economists",
+        "org:pinewood-institute",
+    )
+    assert parties[demand.claimant].kind == "group"
+
+
+def test_a_that_clause_hung_on_the_verb_above_the_cue_is_the_cues(nlp: Language) -> None:
+    text = (
+        "The women were approached by officers who demanded, in a loud voice, "
+        "that they show their papers."
+    )
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("group:officers", "group:women")
+    assert demand.action.startswith("they show")
+
+
+def test_a_participle_cue_addresses_the_object_of_the_act_it_accompanies(nlp: Language) -> None:
+    text = "Police officers stopped John Reyes at the border while demanding a bribe."
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("group:police-officers", "person:john-reyes")
+
+
 def test_a_surname_ner_calls_an_organisation_is_a_person_when_his_follows() -> None:
     rows = [
         ("Trump", 1, "nsubj", "PROPN"),
@@ -130,6 +175,116 @@ def test_a_surname_ner_calls_an_organisation_is_a_person_when_his_follows() -> N
     ]
     parties = extract_parties(make_doc(rows, {0: "B-ORG"}))
     assert [(p.id, p.kind) for p in parties] == [("person:trump", "person")]
+
+
+def test_first_person_in_a_quotation_is_its_speaker(nlp: Language) -> None:
+    text = '"We urge Russia to withdraw its troops from the border," Antony Blinken said.'
+    parties, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:antony-blinken", "country:RU")
+    assert "We" in [m.text for m in parties["person:antony-blinken"].mentions]
+    _, before = _run(nlp, 'Sergei Lavrov said: "We demand that NATO stop its expansion."')
+    assert (_first(before).claimant, _first(before).addressee) == (
+        "person:sergei-lavrov",
+        "org:nato",
+    )
+
+
+def test_a_quotation_after_an_attributed_one_has_the_same_speaker_and_a_capital_is_its_state(
+    nlp: Language,
+) -> None:
+    text = (
+        'Antony Blinken spoke in Geneva. "We will not accept this," he said. '
+        '"We call on Moscow to pull back its forces."'
+    )
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:antony-blinken", "country:RU")
+    assert demand.action == "pull back its forces"
+
+
+def test_first_person_outside_a_quotation_names_no_one(nlp: Language) -> None:
+    _, demands = _run(nlp, "We urge Russia to withdraw its troops, Antony Blinken wrote on Monday.")
+    assert all(d.claimant != "person:antony-blinken" for d in demands)
+
+
+def test_an_object_pronoun_of_a_coordinated_verb_is_not_the_shared_subject(
+    nlp: Language,
+) -> None:
+    text = "Peter Jones arrived. John Smith met him and urged him to resign."
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:john-smith", "person:peter-jones")
+
+
+def test_a_quotation_said_by_a_title_is_the_person_holding_it(nlp: Language) -> None:
+    text = (
+        "Ukrainian Foreign Minister Dmytro Kuleba arrived in Berlin. "
+        '"We ask Germany to deliver weapons," the minister said.'
+    )
+    _, demands = _run(nlp, text)
+    demand = _first(demands)
+    assert (demand.claimant, demand.addressee) == ("person:dmytro-kuleba", "country:DE")
+
+
+def _kinds(rows: list[tuple[str, int, str, str]], ents: dict[int, str]) -> list[tuple[str, str]]:
+    return [(p.id, p.kind) for p in extract_parties(make_doc(rows, ents))]
+
+
+def test_a_surname_ner_calls_an_organisation_is_a_person_by_what_only_people_have() -> None:
+    rows = [
+        ("The", 2, "det", "DET"),
+        ("Trump", 2, "compound", "PROPN"),
+        ("adviser", 3, "nsubj", "NOUN"),
+        ("resigned", 3, "ROOT", "VERB"),
+        (".", 3, "punct", "PUNCT"),
+    ]
+    assert _kinds(rows, {1: "B-ORG"}) == [("person:trump", "person")]
+
+
+def test_a_surname_ner_calls_an_organisation_is_a_person_by_a_stated_age() -> None:
+    rows = [
+        ("Sanchez", 4, "nsubj", "PROPN"),
+        (",", 0, "punct", "PUNCT"),
+        ("56", 0, "appos", "NUM"),
+        (",", 0, "punct", "PUNCT"),
+        ("spoke", 4, "ROOT", "VERB"),
+        (".", 4, "punct", "PUNCT"),
+    ]
+    assert _kinds(rows, {0: "B-ORG"}) == [("person:sanchez", "person")]
+
+
+def test_a_bare_name_saying_a_direct_quotation_is_a_person_an_organisation_stays_one() -> None:
+    def rows(name: str, tail: list[tuple[str, int, str, str]]) -> list[tuple[str, int, str, str]]:
+        return [
+            ("We", 1, "nsubj", "PRON"),
+            ("won", 5, "ccomp", "VERB"),
+            (",", 5, "punct", "PUNCT"),
+            ('"', 5, "punct", "PUNCT"),
+            (name, 5, "nsubj", "PROPN"),
+            ("said", 5, "ROOT", "VERB"),
+            *tail,
+        ]
+
+    stop = [(".", 5, "punct", "PUNCT")]
+    assert _kinds(rows("Weiss", stop), {4: "B-ORG"}) == [("person:weiss", "person")]
+    statement = [
+        ("in", 5, "prep", "ADP"),
+        ("a", 8, "det", "DET"),
+        ("statement", 6, "pobj", "NOUN"),
+        (".", 5, "punct", "PUNCT"),
+    ]
+    assert _kinds(rows("Gazprom", statement), {4: "B-ORG"}) == [("org:gazprom", "organization")]
+
+
+def test_a_one_word_organisation_without_personal_evidence_stays_an_organisation() -> None:
+    rows = [
+        ("Gazprom", 1, "nsubj", "PROPN"),
+        ("raised", 1, "ROOT", "VERB"),
+        ("prices", 1, "dobj", "NOUN"),
+        (".", 1, "punct", "PUNCT"),
+    ]
+    assert _kinds(rows, {0: "B-ORG"}) == [("org:gazprom", "organization")]
 
 
 def test_a_pronoun_tagged_as_a_country_is_no_party() -> None:

@@ -167,6 +167,9 @@ DOC_FAMILIES: dict[str, Family] = {
     "deep parentheses": lambda n: "(a " * (n // 3) + ")" * (n // 3),
     "punctuation": lambda n: "! ? " * (n // 4),
     "chained demands": lambda n: "Russia demanded that NATO withdraw " * (n // 6),
+    "quoted first person": lambda n: '"We urge all of them to go," he said. ' * (n // 12),
+    "appositive demanders": lambda n: "Ann Weber, a lobbyist who demanded, loudly, that we go, "
+    * (n // 14),
 }
 SMALL_DOC, LARGE_DOC = 1500, 6000
 
