@@ -123,6 +123,11 @@ class Signature:
     wheres: dict[str, int] = field(default_factory=dict)
     count: int = 1
 
+    @functools.cached_property
+    def terms_norm(self) -> float:
+        """The length of ``terms``, computed once: a signature is scored against dozens."""
+        return t.norm(self.terms)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON; weights are already rounded, so a stored signature scores as the live one."""
         return {
@@ -527,7 +532,7 @@ def identity_adjustment(article: Signature, event: Signature) -> float:
 
 def similarity(article: Signature, event: Signature) -> float:
     """How likely ``article`` reports the happening ``event`` stands for, in 0..1."""
-    text = t.cosine(article.terms, event.terms)
+    text = t.cosine(article.terms, event.terms, article.terms_norm, event.terms_norm)
     parties = _overlap(article.parties, event.parties, event.count)
     places = _overlap({**article.places, **article.venues},
                       _add(event.places, event.venues, MAX_IDS * 3), event.count)

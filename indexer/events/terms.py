@@ -108,14 +108,18 @@ def normalise(vec: Mapping[str, float], limit: int) -> dict[str, float]:
     return {k: v / norm for k, v in top}
 
 
-def cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    """Cosine of two sparse vectors (not assumed normalised)."""
+def norm(vec: Mapping[str, float]) -> float:
+    """The Euclidean length of a sparse vector."""
+    return math.sqrt(sum(v * v for v in vec.values()))
+
+
+def cosine(a: dict[str, float], b: dict[str, float], na: float | None = None,
+           nb: float | None = None) -> float:
+    """Cosine of two sparse vectors (not assumed normalised); their norms when known."""
     if not a or not b:
         return 0.0
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     dot = sum(v * large[k] for k, v in small.items() if k in large)
     if dot == 0.0:
         return 0.0
-    na = math.sqrt(sum(v * v for v in a.values()))
-    nb = math.sqrt(sum(v * v for v in b.values()))
-    return dot / (na * nb)
+    return dot / ((norm(a) if na is None else na) * (norm(b) if nb is None else nb))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import sqlite3
 import threading
@@ -1022,8 +1023,18 @@ class EmbeddedStore(Store):
 
 
 def _candidate(row: Any) -> Candidate:
-    return Candidate(id=row[0], signature=json.loads(row[1]) if row[1] else None,
+    return Candidate(id=row[0], signature=_signature(row[1]) if row[1] else None,
                      first_seen=row[2])
+
+
+@functools.lru_cache(maxsize=4096)
+def _signature(raw: str) -> dict[str, Any]:
+    """A stored signature's JSON, decoded once while it is asked for again and again: an
+    event is a candidate of every article of its happening, and returning the same dict
+    lets :func:`indexer.events.similarity.decoded` keep its decoded Signature too. Never
+    changed in place (records are frozen; a changed signature is new JSON)."""
+    found: dict[str, Any] = json.loads(raw)
+    return found
 
 
 def _unavailable(exc: sqlite3.Error, doing: str) -> StoreUnavailable:
