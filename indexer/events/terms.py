@@ -10,7 +10,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 
 _APOSTROPHE = "\u2019"
 _TOKEN = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*|\d+(?:[.,]\d+)*")
@@ -43,6 +43,7 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65_536)
 def weight(token: str) -> float:
     """How much a shared occurrence of ``token`` says about two texts reporting the same thing."""
     if token[0].isdigit():
@@ -74,17 +75,27 @@ def _is_name(text: str, match: re.Match[str]) -> bool:
     return bool(before) and before[-1] not in ".!?:\n"
 
 
+@lru_cache(maxsize=65_536)
+def _keyed(token: str) -> tuple[str, str]:
+    """A token's stem and its surface form (lower-cased, one apostrophe): words repeat, so
+    both are worked out once per word, not once per occurrence."""
+    return stem(token), token.lower().replace(_APOSTROPHE, "'")
+
+
 def counts(text: str) -> tuple[dict[str, float], dict[str, Counter[str]]]:
     """Stem counts (names boosted) and, per stem, the surface forms seen (for retrieval)."""
     stems: dict[str, float] = {}
     surfaces: dict[str, Counter[str]] = {}
     for match in _TOKEN.finditer(text):
-        token = match.group()
-        key = stem(token)
+        key, surface = _keyed(match.group())
         if not key:
             continue
-        stems[key] = stems.get(key, 0.0) + 1.0 + (NAME_BOOST if _is_name(text, match) else 0.0)
-        surfaces.setdefault(key, Counter())[token.lower().replace(_APOSTROPHE, "'")] += 1
+        boost = NAME_BOOST if match.group()[0].isupper() and _is_name(text, match) else 0.0
+        stems[key] = stems.get(key, 0.0) + 1.0 + boost
+        forms = surfaces.get(key)
+        if forms is None:
+            forms = surfaces[key] = Counter()
+        forms[surface] += 1
     return stems, surfaces
 
 
