@@ -294,7 +294,7 @@ def run(
     rounds: int = 3,
     seconds: float = 60.0,
     seed: int = 7,
-    workers: int = 1,
+    workers: int = 2,
     threads: int = 8,
 ) -> dict[str, Any]:
     """Load ``n`` articles into both backends, then measure every layer at every concurrency.
@@ -457,7 +457,7 @@ def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"{result['articles']:,} synthetic articles about {result['happenings']} happenings "
         f"on each backend; {result['cpus']} CPUs shared by Elasticsearch, the API server "
-        f"({result['workers']} worker x {result['threads']} threads) and the load generator.",
+        f"({result['workers']} worker(s) x {result['threads']} threads) and the load generator.",
         "",
         "**Ingest** (`put_article` + `assign_article`, one at a time, no NLP; extraction cost "
         "is measured separately by `benchmarks/extract.py`):",
@@ -507,7 +507,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="time limit of one batch")
     parser.add_argument("--es-url", default=DEFAULT_ES_URL)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="gunicorn workers of the API (2, as docker-compose.yml runs it)")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args(argv)
