@@ -15,12 +15,13 @@ stories and splits reason about the same things:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from indexer.models import Article, DateRef, Venue
+from indexer.models import Article, DateRef, Place, Venue
 
 LEAD_CHARS = 400
 """The lead: the title and the first sentences, where news states the happening itself."""
@@ -406,13 +407,49 @@ def kind(article: Article) -> str | None:
 
 def where(article: Article) -> str | None:
     """The main venue's id, else the first place the lead names (None when it names none)."""
+    found = where_place(article)
+    return found.id if found is not None else None
+
+
+def where_place(article: Article) -> Place | Venue | None:
+    """The place :func:`where` names, with its country and coordinates (when known)."""
     venue = main_venue(article)
     start, end = lead_span(article)
     if venue is not None and any(m.start < end for m in venue.mentions):
-        return venue.id
+        return venue
     first = min(
-        ((min(m.start for m in p.mentions), p.id) for p in article.places
+        ((min(m.start for m in p.mentions), i) for i, p in enumerate(article.places)
          if any(start <= m.start < end for m in p.mentions)),
         default=None,
     )
-    return first[1] if first else (venue.id if venue is not None else None)
+    return article.places[first[1]] if first else venue
+
+
+def geo_key(place: Place | Venue) -> str | None:
+    """Where a place is, as a short string: its country code, then its coordinates to two
+    decimals when it is a point (a city, a site); None when the gazetteer does not know it."""
+    if not place.country:
+        return None
+    if place.lat is None or place.lon is None:
+        return place.country
+    return f"{place.country} {place.lat:.2f} {place.lon:.2f}"
+
+
+def distinct_places(a: str | None, b: str | None, km: float) -> bool | None:
+    """Are two places (:func:`geo_key`) known to be different places? True in different
+    countries or as points more than ``km`` apart; None when that cannot be told (a place
+    the gazetteer does not know, or a country or region that may hold the other point)."""
+    if a is None and b is None:
+        return True  # neither is in the gazetteer: two names, two places
+    if a is None or b is None:
+        return None
+    ca, *pa = a.split()
+    cb, *pb = b.split()
+    if ca != cb:
+        return True
+    if not pa or not pb:
+        return None
+    lat1, lon1, lat2, lon2 = (math.radians(float(x)) for x in (*pa, *pb))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * 6371.0 * math.asin(math.sqrt(h)) > km
