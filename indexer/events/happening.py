@@ -51,11 +51,13 @@ _DATELINE = (
     re.compile(r"\b" + _MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I),
     # "9 September 2013", "18 September 2013 Last updated"
     re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MON + r",?\s+((?:19|20)\d\d)\b", re.I),
-    # "2013-05-03"
-    re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b"),
+    # "2013-05-03", "2012.08.08"
+    re.compile(r"\b((?:19|20)\d\d)(?:-|\.\s?)(\d\d)(?:-|\.\s?)(\d\d)\b"),
     # "2/3/2009", "01/5/2011", "8/2/13" (month first, as US sites write it, unless the URL
-    # says otherwise)
+    # says otherwise or the first number cannot be a month: "14/09/2013")
     re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d|\d\d)\b"),
+    # "08.07.2012" (day first, as European sites write it)
+    re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?((?:19|20)\d\d)\b"),
 )
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -167,7 +169,8 @@ def _line_day(line: str, month_hint: tuple[int, int] | None = None) -> date | No
             return _make(int(groups[0]), int(groups[1]), int(groups[2]))
         year = int(groups[2]) + (2000 if len(groups[2]) == 2 else 0)
         first, second = int(groups[0]), int(groups[1])
-        if month_hint is not None and month_hint == (year, second) != (year, first):
+        if number == 4 or first > 12 or (
+                month_hint is not None and month_hint == (year, second) != (year, first)):
             return _make(year, second, first)
         return _make(year, first, second)
     return None

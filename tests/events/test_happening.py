@@ -77,6 +77,10 @@ def test_numeric_datelines_short_years_and_the_url_month() -> None:
     day_first = article("b", "11/09/2010\nKraft shooting: worker charged.",
                         url="http://news.example.com/2010/09/kraft-shooting.html")
     assert happening.reference_day(day_first) == (date(2010, 9, 11), "dateline")
+    for line, day in (("Last updated 13:26 14/09/2013", date(2013, 9, 14)),
+                      ("Article posted on 08.07.2012", date(2012, 7, 8)),
+                      ("Published: 2012.08.08 09:01 AM", date(2012, 8, 8))):
+        assert happening.reference_day(article("x", f"{line}\nText.")) == (day, "dateline")
 
 
 def test_a_dated_url_dates_an_article() -> None:
