@@ -9,8 +9,9 @@ look like one happening and differ from each other where one happening cannot â€
   :data:`SPLIT_DAYS` apart (the talks on Monday, the council on Wednesday);
 * **where**: the articles' main venues form two groups, each naming its own venue as where
   it happened and not the other's (Geneva, Brussels);
-* **who**: the people the leads name form two disjoint groups, and neither group's texts
-  name the other's people (two players of one team arrested on two nights).
+* **who**: the people the leads name form two disjoint groups, and the groups do not name
+  each other's people (two players of one team arrested on two nights: the second
+  arrest's reports recall the first, the first's cannot name the second).
 
 Each group needs :data:`MIN_PART` articles and :data:`MIN_SHARE` of the members that
 carry the evidence, so one odd article never splits an event (it stays where it is).
@@ -133,10 +134,12 @@ def _by_venue(articles: Sequence[Article]) -> list[list[str]] | None:
 
 def _by_people(articles: Sequence[Article]) -> list[list[str]] | None:
     """Groups by the person their leads name most: each group's person leads most of its
-    own articles, hardly any of the other's, and is not named by most of the other's.
+    own articles and hardly any of the other's, and the groups do not both name each
+    other's person in most of their articles.
 
-    (Later reports of a twin may recall the first one in their body: "teammate X was
-    arrested last month"; what they lead with is their own happening's people.)
+    (Later reports of a twin recall the first one in their body: "teammate X was arrested
+    last month"; what they lead with is their own happening's people. The first one's
+    reports cannot name the second: naming one way is a twin, both ways one happening.)
     """
     leads = {a.id: happening.who(a) for a in articles}
     names = {a.id: happening.named_people(a) for a in articles}
@@ -152,16 +155,19 @@ def _by_people(articles: Sequence[Article]) -> list[list[str]] | None:
         return None
     keys = [min(set().union(*(leads[aid] for aid in part)), key=lambda p: (-counts[p], p))
             for part in parts]
+    naming: set[tuple[int, int]] = set()
     for i, key in enumerate(keys):
         if sum(1 for aid in parts[i] if key in leads[aid]) < OWN_LEADS * len(parts[i]):
             return None
         for j, other in enumerate(parts):
             if i == j:
                 continue
-            in_leads = sum(1 for aid in other if key in leads[aid])
-            named = sum(1 for aid in other if key in names[aid])
-            if in_leads > OTHERS_LEADING * len(other) or named > OTHERS_NAMING * len(other):
-                return None  # the other group reports this person too: one happening
+            if sum(1 for aid in other if key in leads[aid]) > OTHERS_LEADING * len(other):
+                return None  # the other group leads with this person too: one happening
+            if sum(1 for aid in other if key in names[aid]) > OTHERS_NAMING * len(other):
+                naming.add((j, i))  # group j names group i's person
+    if any((i, j) in naming for j, i in naming):
+        return None  # each group names the other's person: one happening's people
     return parts
 
 
