@@ -329,6 +329,25 @@ def who(article: Article) -> set[str]:
     return out
 
 
+def protagonists(article: Article) -> set[str]:
+    """Surnames of the people the title or the lead's first sentence names: whom the
+    happening is about ("Klitschko stops Thompson"), before quotes and officials."""
+    start, end = lead_span(article)
+    body = article.text[start:end]
+    skipped = len(body) - len(body.lstrip())
+    end = start + skipped + len(_first_sentence(body.lstrip()))
+    out: set[str] = set()
+    for party in article.parties:
+        if party.kind != "person":
+            continue
+        if any(start <= m.start < end for m in party.mentions) or (
+                article.title and party.name in article.title):
+            name = _surname(party.name)
+            if name:
+                out.add(name)
+    return out
+
+
 def named_people(article: Article) -> set[str]:
     """Surnames of every person the article names anywhere."""
     return {n for p in article.parties if p.kind == "person" and (n := _surname(p.name))}

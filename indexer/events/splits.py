@@ -44,6 +44,9 @@ OTHERS_LEADING = 0.2
 """...in at most this share of another group's leads..."""
 OTHERS_NAMING = 0.5
 """...and named anywhere by at most this share of another group's articles."""
+EVER_PRESENT = 0.6
+"""A person the first sentences of more than this share of the members name is the
+ever-present one (:func:`_by_counterpart`)."""
 DEPTH = 3
 """A part is checked again (by every rule) this many times: a merged twin may also hold a
 follow-up days later."""
@@ -80,7 +83,7 @@ def _split(
 ) -> list[list[str]]:
     if depth == 0 or len(articles) < 2 * MIN_PART:
         return [[a.id for a in articles]]
-    for rule in (_by_day, _by_venue, _by_people):
+    for rule in (_by_day, _by_venue, _by_people, _by_counterpart):
         groups = rule(articles)
         if groups is None:
             continue
@@ -142,22 +145,31 @@ def _by_people(articles: Sequence[Article]) -> list[list[str]] | None:
     reports cannot name the second: naming one way is a twin, both ways one happening.)
     """
     leads = {a.id: happening.who(a) for a in articles}
-    names = {a.id: happening.named_people(a) for a in articles}
     counts = Counter(p for people in leads.values() for p in people)
+    return _people_groups(articles, leads, counts)
+
+
+def _people_groups(
+    articles: Sequence[Article], keys_of: Mapping[str, set[str]], counts: Counter[str]
+) -> list[list[str]] | None:
+    """Groups of articles by the most shared of their ``keys_of`` people, when the groups
+    are big enough and their people are their own (see :func:`_by_people`)."""
+    leads = {a.id: happening.who(a) for a in articles}
+    names = {a.id: happening.named_people(a) for a in articles}
     groups: dict[str, list[str]] = defaultdict(list)
-    for aid, people in leads.items():
+    for aid, people in keys_of.items():
         if people:
-            key = min(people, key=lambda p: (-counts[p], p))  # its most shared lead name
+            key = min(people, key=lambda p: (-counts[p], p))  # its most shared name
             groups[key].append(aid)
     parts = _enough([g for g in groups.values() if len(g) >= PEOPLE_PART],
-                    sum(1 for p in leads.values() if p))
+                    sum(1 for p in keys_of.values() if p))
     if parts is None:
         return None
-    keys = [min(set().union(*(leads[aid] for aid in part)), key=lambda p: (-counts[p], p))
+    keys = [min(set().union(*(keys_of[aid] for aid in part)), key=lambda p: (-counts[p], p))
             for part in parts]
     naming: set[tuple[int, int]] = set()
     for i, key in enumerate(keys):
-        if sum(1 for aid in parts[i] if key in leads[aid]) < OWN_LEADS * len(parts[i]):
+        if sum(1 for aid in parts[i] if key in keys_of[aid]) < OWN_LEADS * len(parts[i]):
             return None
         for j, other in enumerate(parts):
             if i == j:
@@ -169,6 +181,20 @@ def _by_people(articles: Sequence[Article]) -> list[list[str]] | None:
     if any((i, j) in naming for j, i in naming):
         return None  # each group names the other's person: one happening's people
     return parts
+
+
+def _by_counterpart(articles: Sequence[Article]) -> list[list[str]] | None:
+    """Twins of one ever-present person (a champion's two title fights, a coach's firing
+    and hiring): the person most first sentences name cannot tell them apart, the other
+    person they name can ("Klitschko stops Thompson", "Klitschko stops Rahman"). Groups by
+    that counterpart, with the guards of :func:`_by_people`."""
+    firsts = {a.id: happening.protagonists(a) for a in articles}
+    carrying = sum(1 for p in firsts.values() if p)
+    counts = Counter(p for people in firsts.values() for p in people)
+    common = {p for p, n in counts.items() if n > EVER_PRESENT * carrying}
+    if not common:
+        return None
+    return _people_groups(articles, {aid: p - common for aid, p in firsts.items()}, counts)
 
 
 def _enough(groups: list[list[str]], carrying: int) -> list[list[str]] | None:

@@ -91,6 +91,23 @@ def test_a_later_twin_recalling_the_first_is_still_a_twin() -> None:
     assert split_members([*recalled, *williams]) is None  # each names the other: one story
 
 
+def test_twins_of_an_ever_present_person_differ_in_the_counterpart() -> None:
+    """A champion's two title fights: the champion leads every report, the challenger tells
+    the fights apart."""
+    pad = " The crowd cheered the champion once again." * 12
+    thompson = [article(f"t{i}", f"Wladimir Klitschko stopped Tony Thompson. t{i}.{pad}",
+                        people=["Wladimir Klitschko", "Tony Thompson"]) for i in range(3)]
+    rahman = [article(f"r{i}", f"Wladimir Klitschko stopped Hasim Rahman. r{i}.{pad}",
+                      people=["Wladimir Klitschko", "Hasim Rahman"]) for i in range(3)]
+    assert split_members([*thompson, *rahman]) == [["t0", "t1", "t2"], ["r0", "r1", "r2"]]
+    # the officials a later sentence quotes are not counterparts
+    quoted = [article(f"q{i}", f"Wladimir Klitschko stopped Tony Thompson. Referee Sam "
+                      f"Williams said so. q{i}.{pad}",
+                      people=["Wladimir Klitschko", "Tony Thompson", "Sam Williams"])
+              for i in range(3)]
+    assert split_members([*thompson, *quoted]) is None
+
+
 def test_people_the_other_group_also_reports_keep_the_event_whole() -> None:
     both = [article(f"a{i}", f"Wendy Sherman and Sergei Ryabkov met in Geneva. a{i}.",
                     people=["Wendy Sherman", "Sergei Ryabkov"]) for i in range(3)]
