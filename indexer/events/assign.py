@@ -174,7 +174,8 @@ def _join(
     # happenings (a background paragraph) must not merge them.
     folding = [events[0]] + [
         (e, v) for e, v in others
-        if similarity.similarity(similarity.decoded(e.signature), best_sig)
+        if not split_kin(e, best)
+        and similarity.similarity(similarity.decoded(e.signature), best_sig)
         >= FOLD_THRESHOLD
     ]
     keep = min((e for e, _ in folding), key=lambda e: (e.first_seen, e.id))
@@ -191,6 +192,18 @@ def _join(
         known=(best, best_version) if keep.id == best.id and not absorbed else None,
     )
     return _maybe_split(store, joined, article.id)
+
+
+def split_kin(a: Event, b: Event) -> bool:
+    """Were ``a`` and ``b`` cut apart by a split (one from the other, or both from one)?
+
+    A split found two happenings in the members themselves; an article that matches both
+    parts (twins share every word but the names) is no evidence they are one after all.
+    Folding them back would undo the split at every next article.
+    """
+    return (a.id in b.split_into or b.id in a.split_into or a.split_from == b.id
+            or b.split_from == a.id or (a.split_from is not None
+                                        and a.split_from == b.split_from))
 
 
 def _checkpoint(size: int) -> bool:

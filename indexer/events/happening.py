@@ -16,12 +16,13 @@ stories and splits reason about the same things:
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from indexer.models import Article, DateRef, Venue
+from indexer.models import Article, DateRef, Place, Venue
 
 LEAD_CHARS = 400
 """The lead: the title and the first sentences, where news states the happening itself."""
@@ -36,17 +37,28 @@ _URL_LINE = re.compile(r"^\s*(?:https?:|www\.)\S*", re.I)
 _MONTHS = {m: i + 1 for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
 _MON = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
-_URL_DATE = re.compile(
-    r"/((?:19|20)\d\d)(?:/|-)(\d{1,2}|" + _MON + r")(?:/|-)(\d{1,2})(?=[/\-_.]|$)", re.I)
+_URL_DATE = (
+    # "/2009/Feb/02/", "/2012/08/07/slug": a day ends its path segment ("/2013/08/5-thoughts"
+    # is a month's page whose slug starts with a number)
+    re.compile(r"/((?:19|20)\d\d)/(\d{1,2}|" + _MON + r")/(\d{1,2})(?=[/_.?#&]|$)", re.I),
+    # "/2013-05-04/", "/2009-02-03-williams-arrested"
+    re.compile(r"/((?:19|20)\d\d)-(\d{1,2}|" + _MON + r")-(\d{1,2})(?=[/\-_.?#&]|$)", re.I),
+    # "ymd=20081216", "/20090203/"
+    re.compile(r"(?<![\d.])((?:19|20)\d\d)(0[1-9]|1[0-2]())([0-2]\d|3[01])(?![\d.])"),
+)
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)[/-](\d{1,2}|" + _MON + r")(?=[/-])", re.I)
 _DATELINE = (
     # "May 03, 2013", "FEB. 2, 2009", "Tuesday, August 7, 2012", "December 15th, 2008"
     re.compile(r"\b" + _MON + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I),
     # "9 September 2013", "18 September 2013 Last updated"
     re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+" + _MON + r",?\s+((?:19|20)\d\d)\b", re.I),
-    # "2013-05-03"
-    re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b"),
-    # "2/3/2009", "01/5/2011" (month first, as US sites write it)
-    re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b"),
+    # "2013-05-03", "2012.08.08"
+    re.compile(r"\b((?:19|20)\d\d)(?:-|\.\s?)(\d\d)(?:-|\.\s?)(\d\d)\b"),
+    # "2/3/2009", "01/5/2011", "8/2/13" (month first, as US sites write it, unless the URL
+    # says otherwise or the first number cannot be a month: "14/09/2013")
+    re.compile(r"\b(\d{1,2})/(\d{1,2})/((?:19|20)\d\d|\d\d)\b"),
+    # "08.07.2012" (day first, as European sites write it)
+    re.compile(r"\b(\d{1,2})\.\s?(\d{1,2})\.\s?((?:19|20)\d\d)\b"),
 )
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -58,6 +70,17 @@ _REPORTING = frozenset({
 """Heads of dates that date the report ("police said Saturday"), not the happening."""
 DATELINE_WORDS = 8
 """A dateline line holds the date and at most this many other words ("Posted", "Updated")."""
+_HEADER_WORDS = frozenset({
+    "am", "pm", "at", "on", "by", "posted", "published", "updated", "last", "first",
+    "originally", "created", "edited", "modified", "time", "hrs", "date", "release", "and",
+    *(w[:3] for w in _WEEKDAYS), *_WEEKDAYS, "tues", "thur", "thurs",
+    *_MONTHS, "sept", "january", "february", "march", "april", "june", "july", "august",
+    "september", "october", "november", "december",
+})  # fmt: skip
+"""The lower-case words a dateline may hold besides the date ("Posted on", "Last updated at
+5:40 p.m."): names (a place, an outlet, time zones) are written with capitals. A line with
+other lower-case words is a sentence ("Page was born on April 22, 1923, in Nashville"),
+and its date dates something it tells, not the report."""
 
 
 @dataclass(frozen=True)
@@ -104,19 +127,35 @@ def _month(word: str) -> int | None:
 
 
 def url_day(url: str | None) -> date | None:
-    """The day in a news URL's path (``/2009/Feb/02/``, ``/2013-05-04/``), if it has one."""
-    match = _URL_DATE.search(url or "")
+    """The day in a news URL's path (``/2009/Feb/02/``, ``/2013-05-04/``, ``ymd=20081216``),
+    if it has one."""
+    for pattern in _URL_DATE:
+        match = pattern.search(url or "")
+        if match is not None:
+            year, month, _, day = match.groups()
+            return _make(int(year), _month(month), int(day))
+    return None
+
+
+def url_month(url: str | None) -> tuple[int, int] | None:
+    """The year and month a news URL's path starts with (``/2010/09/slug``), if any."""
+    match = _URL_MONTH.search(url or "")
     if match is None:
         return None
-    year, month, _, day = match.groups()
-    return _make(int(year), _month(month), int(day))
+    month = _month(match.group(2))
+    return (int(match.group(1)), month) if month else None
 
 
-def _line_day(line: str) -> date | None:
-    """The date of a dateline: a short line that is mostly one full date."""
+def _line_day(line: str, month_hint: tuple[int, int] | None = None) -> date | None:
+    """The date of a dateline: a short line that is mostly one full date.
+
+    A numeric date is read month first, as US sites write it, unless ``month_hint`` (the
+    year and month of the article's URL) fits only the day-first reading ("11/09/2010" on
+    a page under ``/2010/09/``).
+    """
     # A date holds at most two of _WORD's words (a month and an ordinal's "th"), so a line
     # with more than DATELINE_WORDS + 2 is no dateline: said after a dozen words, not after
-    # four patterns searched through a whole paragraph.
+    # the date patterns searched through a whole paragraph.
     if sum(1 for _ in itertools.islice(_WORD.finditer(line), DATELINE_WORDS + 3)) > (
             DATELINE_WORDS + 2):
         return None
@@ -124,8 +163,9 @@ def _line_day(line: str) -> date | None:
         match = pattern.search(line)
         if match is None:
             continue
-        rest = line[: match.start()] + line[match.end():]
-        if len(_WORD.findall(rest)) > DATELINE_WORDS:
+        rest = _WORD.findall(line[: match.start()] + line[match.end():])
+        if len(rest) > DATELINE_WORDS or any(
+                w.islower() and w not in _HEADER_WORDS for w in rest):
             return None
         groups = match.groups()
         if number == 0:
@@ -134,7 +174,12 @@ def _line_day(line: str) -> date | None:
             return _make(int(groups[2]), _month(groups[1]), int(groups[0]))
         if number == 2:
             return _make(int(groups[0]), int(groups[1]), int(groups[2]))
-        return _make(int(groups[2]), int(groups[0]), int(groups[1]))
+        year = int(groups[2]) + (2000 if len(groups[2]) == 2 else 0)
+        first, second = int(groups[0]), int(groups[1])
+        if number == 4 or first > 12 or (
+                month_hint is not None and month_hint == (year, second) != (year, first)):
+            return _make(year, second, first)
+        return _make(year, first, second)
     return None
 
 
@@ -159,12 +204,20 @@ def reference_day(article: Article) -> tuple[date | None, str | None]:
     if published is not None:
         return published, "published"
     lines = header_lines(article.text)
-    day = url_day(article.url) or next(
-        (url_day(line) for _, line in lines if _URL_LINE.match(line) and url_day(line)), None)
+    urls = [article.url or "", *(line for _, line in lines if _URL_LINE.match(line))]
+    day = next((d for url in urls if (d := url_day(url)) is not None), None)
     if day is None:
+        hint = next((m for url in urls if (m := url_month(url)) is not None), None)
         day = next((d for _, line in lines if not _URL_LINE.match(line)
-                    and (d := _line_day(line)) is not None), None)
+                    and (d := _line_day(line, hint)) is not None), None)
     return (day, "dateline") if day is not None else (None, None)
+
+
+def dateline_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets of the header lines that are datelines ("May 2, 2013 1:35 pm", "Posted
+    2/3/2009"): a date there dates the report, never the happening it reports."""
+    return [(offset, offset + len(line)) for offset, line in header_lines(text)
+            if not _URL_LINE.match(line) and _line_day(line) is not None]
 
 
 def lead_span(article: Article) -> tuple[int, int]:
@@ -247,8 +300,9 @@ def when(article: Article) -> When:
         end = start + len(_first_sentence(article.text[start:end]))
     found: list[tuple[bool, int, date]] = []
     weekday: int | None = None
+    datelines = dateline_spans(article.text)
     for ref in article.dates:
-        if not start <= ref.start < end:
+        if not start <= ref.start < end or any(a <= ref.start < b for a, b in datelines):
             continue
         day = _date_of(ref, reference, own)
         if day is None:
@@ -283,6 +337,25 @@ def who(article: Article) -> set[str]:
         if party.kind != "person":
             continue
         if any(start <= m.start < end for m in party.mentions):
+            name = _surname(party.name)
+            if name:
+                out.add(name)
+    return out
+
+
+def protagonists(article: Article) -> set[str]:
+    """Surnames of the people the title or the lead's first sentence names: whom the
+    happening is about ("Klitschko stops Thompson"), before quotes and officials."""
+    start, end = lead_span(article)
+    body = article.text[start:end]
+    skipped = len(body) - len(body.lstrip())
+    end = start + skipped + len(_first_sentence(body.lstrip()))
+    out: set[str] = set()
+    for party in article.parties:
+        if party.kind != "person":
+            continue
+        if any(start <= m.start < end for m in party.mentions) or (
+                article.title and party.name in article.title):
             name = _surname(party.name)
             if name:
                 out.add(name)
@@ -370,13 +443,49 @@ def kind(article: Article) -> str | None:
 
 def where(article: Article) -> str | None:
     """The main venue's id, else the first place the lead names (None when it names none)."""
+    found = where_place(article)
+    return found.id if found is not None else None
+
+
+def where_place(article: Article) -> Place | Venue | None:
+    """The place :func:`where` names, with its country and coordinates (when known)."""
     venue = main_venue(article)
     start, end = lead_span(article)
     if venue is not None and any(m.start < end for m in venue.mentions):
-        return venue.id
+        return venue
     first = min(
-        ((min(m.start for m in p.mentions), p.id) for p in article.places
+        ((min(m.start for m in p.mentions), i) for i, p in enumerate(article.places)
          if any(start <= m.start < end for m in p.mentions)),
         default=None,
     )
-    return first[1] if first else (venue.id if venue is not None else None)
+    return article.places[first[1]] if first else venue
+
+
+def geo_key(place: Place | Venue) -> str | None:
+    """Where a place is, as a short string: its country code, then its coordinates to two
+    decimals when it is a point (a city, a site); None when the gazetteer does not know it."""
+    if not place.country:
+        return None
+    if place.lat is None or place.lon is None:
+        return place.country
+    return f"{place.country} {place.lat:.2f} {place.lon:.2f}"
+
+
+def distinct_places(a: str | None, b: str | None, km: float) -> bool | None:
+    """Are two places (:func:`geo_key`) known to be different places? True in different
+    countries or as points more than ``km`` apart; None when that cannot be told (a place
+    the gazetteer does not know, or a country or region that may hold the other point)."""
+    if a is None and b is None:
+        return True  # neither is in the gazetteer: two names, two places
+    if a is None or b is None:
+        return None
+    ca, *pa = a.split()
+    cb, *pb = b.split()
+    if ca != cb:
+        return True
+    if not pa or not pb:
+        return None
+    lat1, lon1, lat2, lon2 = (math.radians(float(x)) for x in (*pa, *pb))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * 6371.0 * math.asin(math.sqrt(h)) > km

@@ -9,8 +9,9 @@ look like one happening and differ from each other where one happening cannot â€
   :data:`SPLIT_DAYS` apart (the talks on Monday, the council on Wednesday);
 * **where**: the articles' main venues form two groups, each naming its own venue as where
   it happened and not the other's (Geneva, Brussels);
-* **who**: the people the leads name form two disjoint groups, and neither group's texts
-  name the other's people (two players of one team arrested on two nights).
+* **who**: the people the leads name form two disjoint groups, and the groups do not name
+  each other's people (two players of one team arrested on two nights: the second
+  arrest's reports recall the first, the first's cannot name the second).
 
 Each group needs :data:`MIN_PART` articles and :data:`MIN_SHARE` of the members that
 carry the evidence, so one odd article never splits an event (it stays where it is).
@@ -43,6 +44,9 @@ OTHERS_LEADING = 0.2
 """...in at most this share of another group's leads..."""
 OTHERS_NAMING = 0.5
 """...and named anywhere by at most this share of another group's articles."""
+EVER_PRESENT = 0.6
+"""A person the first sentences of more than this share of the members name is the
+ever-present one (:func:`_by_counterpart`)."""
 DEPTH = 3
 """A part is checked again (by every rule) this many times: a merged twin may also hold a
 follow-up days later."""
@@ -79,7 +83,7 @@ def _split(
 ) -> list[list[str]]:
     if depth == 0 or len(articles) < 2 * MIN_PART:
         return [[a.id for a in articles]]
-    for rule in (_by_day, _by_venue, _by_people):
+    for rule in (_by_day, _by_venue, _by_people, _by_counterpart):
         groups = rule(articles)
         if groups is None:
             continue
@@ -133,36 +137,64 @@ def _by_venue(articles: Sequence[Article]) -> list[list[str]] | None:
 
 def _by_people(articles: Sequence[Article]) -> list[list[str]] | None:
     """Groups by the person their leads name most: each group's person leads most of its
-    own articles, hardly any of the other's, and is not named by most of the other's.
+    own articles and hardly any of the other's, and the groups do not both name each
+    other's person in most of their articles.
 
-    (Later reports of a twin may recall the first one in their body: "teammate X was
-    arrested last month"; what they lead with is their own happening's people.)
+    (Later reports of a twin recall the first one in their body: "teammate X was arrested
+    last month"; what they lead with is their own happening's people. The first one's
+    reports cannot name the second: naming one way is a twin, both ways one happening.)
     """
     leads = {a.id: happening.who(a) for a in articles}
-    names = {a.id: happening.named_people(a) for a in articles}
     counts = Counter(p for people in leads.values() for p in people)
+    return _people_groups(articles, leads, counts)
+
+
+def _people_groups(
+    articles: Sequence[Article], keys_of: Mapping[str, set[str]], counts: Counter[str]
+) -> list[list[str]] | None:
+    """Groups of articles by the most shared of their ``keys_of`` people, when the groups
+    are big enough and their people are their own (see :func:`_by_people`)."""
+    leads = {a.id: happening.who(a) for a in articles}
+    names = {a.id: happening.named_people(a) for a in articles}
     groups: dict[str, list[str]] = defaultdict(list)
-    for aid, people in leads.items():
+    for aid, people in keys_of.items():
         if people:
-            key = min(people, key=lambda p: (-counts[p], p))  # its most shared lead name
+            key = min(people, key=lambda p: (-counts[p], p))  # its most shared name
             groups[key].append(aid)
     parts = _enough([g for g in groups.values() if len(g) >= PEOPLE_PART],
-                    sum(1 for p in leads.values() if p))
+                    sum(1 for p in keys_of.values() if p))
     if parts is None:
         return None
-    keys = [min(set().union(*(leads[aid] for aid in part)), key=lambda p: (-counts[p], p))
+    keys = [min(set().union(*(keys_of[aid] for aid in part)), key=lambda p: (-counts[p], p))
             for part in parts]
+    naming: set[tuple[int, int]] = set()
     for i, key in enumerate(keys):
-        if sum(1 for aid in parts[i] if key in leads[aid]) < OWN_LEADS * len(parts[i]):
+        if sum(1 for aid in parts[i] if key in keys_of[aid]) < OWN_LEADS * len(parts[i]):
             return None
         for j, other in enumerate(parts):
             if i == j:
                 continue
-            in_leads = sum(1 for aid in other if key in leads[aid])
-            named = sum(1 for aid in other if key in names[aid])
-            if in_leads > OTHERS_LEADING * len(other) or named > OTHERS_NAMING * len(other):
-                return None  # the other group reports this person too: one happening
+            if sum(1 for aid in other if key in leads[aid]) > OTHERS_LEADING * len(other):
+                return None  # the other group leads with this person too: one happening
+            if sum(1 for aid in other if key in names[aid]) > OTHERS_NAMING * len(other):
+                naming.add((j, i))  # group j names group i's person
+    if any((i, j) in naming for j, i in naming):
+        return None  # each group names the other's person: one happening's people
     return parts
+
+
+def _by_counterpart(articles: Sequence[Article]) -> list[list[str]] | None:
+    """Twins of one ever-present person (a champion's two title fights, a coach's firing
+    and hiring): the person most first sentences name cannot tell them apart, the other
+    person they name can ("Klitschko stops Thompson", "Klitschko stops Rahman"). Groups by
+    that counterpart, with the guards of :func:`_by_people`."""
+    firsts = {a.id: happening.protagonists(a) for a in articles}
+    carrying = sum(1 for p in firsts.values() if p)
+    counts = Counter(p for people in firsts.values() for p in people)
+    common = {p for p, n in counts.items() if n > EVER_PRESENT * carrying}
+    if not common:
+        return None
+    return _people_groups(articles, {aid: p - common for aid, p in firsts.items()}, counts)
 
 
 def _enough(groups: list[list[str]], carrying: int) -> list[list[str]] | None:

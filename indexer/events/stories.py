@@ -48,6 +48,10 @@ W_ACTORS = 0.40
 W_PLACES = 0.15
 W_KINDS = 0.10
 W_COUNTRIES = 0.05
+THREAD_EVIDENCE = 0.15
+"""Countries, places and kinds of happening are context: they count in full only once the
+topic words and named actors (weighted) reach this much, and in proportion below it. Two
+celebrities' rehab check-ins in California share the kind and the place, not the thread."""
 PEOPLE_CONFLICT = 0.25
 """The key people of the event and of the story are disjoint, and time cannot tell (undated,
 or outside the story's span): a twin's thread, not this one. Within the span, a running
@@ -326,7 +330,8 @@ def continues_story(event: Event, story: StorySignature) -> float:
     words, actors, places and kinds of happening against the story's (weighted), scaled
     down when it falls far outside the story's time span, and penalised when its key
     people and the story's are disjoint and time cannot tell (the same kind of thing
-    happening to others).
+    happening to others). Countries, places and kinds count only as far as the topic words
+    and actors support the thread (:data:`THREAD_EVIDENCE`).
     """
     if story.count == 0:
         return 0.0
@@ -338,8 +343,9 @@ def continues_story(event: Event, story: StorySignature) -> float:
     countries = _share_overlap(_countries(event), story.countries, story.count)
     places = _share_overlap(_places(event), story.places, story.count)
     kinds = _share_overlap(_kinds(event), story.kinds, story.count)
-    score = (W_TERMS * text + W_ACTORS * actors + W_COUNTRIES * countries
-             + W_PLACES * places + W_KINDS * kinds)
+    thread = W_TERMS * text + W_ACTORS * actors
+    context = W_COUNTRIES * countries + W_PLACES * places + W_KINDS * kinds
+    score = thread + context * min(1.0, thread / THREAD_EVIDENCE)
     day = _day(event_day(event))
     people = _people(event)
     story_people = {p for p, n in story.people.items() if n * 2 >= story.count}

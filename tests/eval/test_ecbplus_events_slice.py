@@ -13,9 +13,10 @@ pytestmark = [pytest.mark.eval, pytest.mark.slow]
 
 EVAL_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
 TOPICS = ("1", "3")
-B3_FLOOR = 0.80
-"""Measured 0.881 on topics 1 and 3 (59 documents) at the shipped THRESHOLD, minus a margin
-(one happening, one event: Lohan's three rehab check-ins are three events, gold has one)."""
+B3_FLOOR = 0.90
+"""Measured 0.937 on topics 1 and 3 (59 documents) at the shipped THRESHOLD (was 0.881 before
+datelines stopped dating happenings), minus a margin (one happening, one event: Lohan's move
+to a Malibu clinic six weeks on is another event, gold has one)."""
 STORY_FLOOR = 0.90
 """Stories against the gold subtopics: measured 1.000 on the same slice."""
 

@@ -50,12 +50,49 @@ def test_a_dateline_dates_an_article_without_publication_date() -> None:
     assert found.day == date(2009, 2, 1)  # Sunday before the dateline, resolved here
 
 
+def test_the_dateline_dates_the_report_not_the_happening() -> None:
+    text = ("http://www.example.com/news/texas-escape\nTexas convict escapes on foot\n"
+            "THURSDAY, DECEMBER 3, 2009, 9:36 AM\nThe convict pulled a gun on two guards "
+            "on Monday and escaped.")
+    a = article("a", text, dates=[("DECEMBER 3, 2009", "2009-12-03", None),
+                                  ("Monday", None, "escape")])
+    found = happening.when(a)
+    assert found.reference == date(2009, 12, 3)
+    assert found.day == date(2009, 11, 30)  # the Monday before, not the dateline's day
+
+
+def test_a_short_sentence_with_a_date_is_not_a_dateline() -> None:
+    text = ("Pinup icon Bettie Page died Thursday evening in Los Angeles.\n"
+            "Page was born on April 22, 1923, in Nashville, Tenn.\nShe began modeling in 1950.")
+    assert happening.reference_day(article("a", text)) == (None, None)
+    crawled = "Posted 1 year, 160 days ago [ downloaded on 2 October 2013 ]\nRoss talks."
+    assert happening.reference_day(article("b", crawled)) == (None, None)
+    assert happening.reference_day(article("c", "Posted: May 24, 2005\nCheeks hired.")) == (
+        date(2005, 5, 24), "dateline")
+
+
+def test_numeric_datelines_short_years_and_the_url_month() -> None:
+    assert happening.reference_day(article("a", "8/2/13 at 1:30 PM\nEllen to host.")) == (
+        date(2013, 8, 2), "dateline")
+    day_first = article("b", "11/09/2010\nKraft shooting: worker charged.",
+                        url="http://news.example.com/2010/09/kraft-shooting.html")
+    assert happening.reference_day(day_first) == (date(2010, 9, 11), "dateline")
+    for line, day in (("Last updated 13:26 14/09/2013", date(2013, 9, 14)),
+                      ("Article posted on 08.07.2012", date(2012, 7, 8)),
+                      ("Published: 2012.08.08 09:01 AM", date(2012, 8, 8))):
+        assert happening.reference_day(article("x", f"{line}\nText.")) == (day, "dateline")
+
+
 def test_a_dated_url_dates_an_article() -> None:
     a = article("a", "The fire destroyed the warehouse.",
                 url="https://news.example.com/2012/aug/07/warehouse-fire")
     assert happening.reference_day(a) == (date(2012, 8, 7), "dateline")
     b = article("b", "http://example.com/2009-02-03-williams-arrested\nWilliams was arrested.")
     assert happening.reference_day(b) == (date(2009, 2, 3), "dateline")
+    c = article("c", "Red Sox extend offer.", url="http://mlb.com/news/article.jsp?ymd=20081216")
+    assert happening.reference_day(c) == (date(2008, 12, 16), "dateline")
+    # a month's page whose slug starts with a number carries no day
+    assert happening.url_day("http://www.vulture.com/2013/08/5-thoughts-on-ellen.html") is None
 
 
 def test_an_undated_article_keeps_the_weekday_its_lead_names() -> None:

@@ -261,3 +261,35 @@ def test_signatures_of_older_records_still_load() -> None:
     sig = Signature.from_dict(old)
     assert sig.count == 2 and sig.happened == {} and sig.kinds == {}
     assert 0.0 <= similarity(signature(GENEVA_1), sig) <= 1.0
+
+
+def test_another_place_is_only_other_when_the_places_are_known_apart() -> None:
+    from indexer.events.happening import distinct_places, geo_key
+    from indexer.events.similarity import NEAR_KM, where_match
+
+    troy = Place("place:troy-us", "Troy", "US", 42.61, -83.15)
+    detroit = Place("place:detroit-us", "Detroit", "US", 42.33, -83.05)
+    michigan = Place("place:michigan-us", "Michigan", "US")
+    brussels = Place("place:brussels-be", "Brussels", "BE", 50.85, 4.35)
+    vienna = Place("place:vienna-at", "Vienna", "AT", 48.21, 16.37)
+    keys = {p.id: geo_key(p) for p in (troy, detroit, michigan, brussels, vienna)}
+    assert distinct_places(keys["place:troy-us"], keys["place:detroit-us"], NEAR_KM) is False
+    assert distinct_places(keys["place:troy-us"], keys["place:michigan-us"], NEAR_KM) is None
+    assert distinct_places(keys["place:brussels-be"], keys["place:vienna-at"], NEAR_KM) is True
+    assert distinct_places(None, keys["place:vienna-at"], NEAR_KM) is None  # unknown name
+    assert distinct_places(None, None, NEAR_KM) is True  # two names the gazetteer lacks
+
+    def sig(place: Place) -> Signature:
+        return Signature(wheres={place.id: 1}, geo={place.id: geo_key(place) or ""})
+
+    assert where_match(sig(troy), sig(detroit)) == "same"
+    assert where_match(sig(troy), sig(michigan)) is None
+    assert where_match(sig(vienna), sig(brussels)) == "other"
+    # signatures stored before places had coordinates compare their ids
+    assert where_match(Signature(wheres={troy.id: 1}), Signature(wheres={detroit.id: 1})) == (
+        "other")
+    text = "A gunman shot three people at an accounting firm in Troy on Monday."
+    found = signature(article(text, places=(Place(troy.id, "Troy", "US", 42.61, -83.15, (
+        builders._mention(text, "Troy"),)),)))
+    assert found.wheres == {troy.id: 1} and found.geo == {troy.id: "US 42.61 -83.15"}
+    assert Signature.from_dict(json.loads(json.dumps(found.to_dict()))) == found

@@ -44,3 +44,18 @@ def test_events_are_checked_at_roughly_doubling_sizes() -> None:
     from indexer.events.assign import _checkpoint
 
     assert [n for n in range(1, 70) if _checkpoint(n)] == [4, 6, 8, 12, 16, 24, 32, 48, 64]
+
+
+def test_the_parts_of_a_split_are_never_folded_back() -> None:
+    """Twins share every word but the names: a later article matching both parts is no
+    evidence they are one happening after all (folding them undid the split each time)."""
+    from indexer.events.assign import split_kin
+    from tests.events.builders import event_of
+
+    base = event_of("e1", [_geneva("g1", "2022-01-10")])
+    whole = replace(base, split_into=("e2",))
+    part = replace(base, id="e2", split_from="e1")
+    sibling = replace(base, id="e3", split_from="e1")
+    other, unrelated = replace(base, id="e4"), replace(base, id="e5")
+    assert split_kin(whole, part) and split_kin(part, whole) and split_kin(part, sibling)
+    assert not split_kin(whole, other) and not split_kin(unrelated, other)

@@ -75,6 +75,39 @@ def test_disjoint_lead_people_are_twin_happenings() -> None:
     assert split_members([*jackson, *williams]) == [["j0", "j1", "j2"], ["w0", "w1", "w2"]]
 
 
+def test_a_later_twin_recalling_the_first_is_still_a_twin() -> None:
+    """The second arrest's reports recall the first in their body; the first's cannot name
+    the second: naming one way does not make one happening."""
+    pad = " The team said it was gathering information." * 12
+    jackson = [article(f"j{i}", f"Receiver Vincent Jackson was arrested for DUI. j{i}.{pad}",
+                       people=["Vincent Jackson"]) for i in range(3)]
+    williams = [article(f"w{i}", f"Lineman Jamal Williams was arrested for DUI. w{i}.{pad} "
+                        "Vincent Jackson was arrested last month.",
+                        people=["Jamal Williams", "Vincent Jackson"]) for i in range(3)]
+    assert split_members([*jackson, *williams]) == [["j0", "j1", "j2"], ["w0", "w1", "w2"]]
+    recalled = [article(f"x{i}", f"Receiver Vincent Jackson was arrested for DUI. x{i}.{pad} "
+                        "Jamal Williams was arrested too.",
+                        people=["Vincent Jackson", "Jamal Williams"]) for i in range(3)]
+    assert split_members([*recalled, *williams]) is None  # each names the other: one story
+
+
+def test_twins_of_an_ever_present_person_differ_in_the_counterpart() -> None:
+    """A champion's two title fights: the champion leads every report, the challenger tells
+    the fights apart."""
+    pad = " The crowd cheered the champion once again." * 12
+    thompson = [article(f"t{i}", f"Wladimir Klitschko stopped Tony Thompson. t{i}.{pad}",
+                        people=["Wladimir Klitschko", "Tony Thompson"]) for i in range(3)]
+    rahman = [article(f"r{i}", f"Wladimir Klitschko stopped Hasim Rahman. r{i}.{pad}",
+                      people=["Wladimir Klitschko", "Hasim Rahman"]) for i in range(3)]
+    assert split_members([*thompson, *rahman]) == [["t0", "t1", "t2"], ["r0", "r1", "r2"]]
+    # the officials a later sentence quotes are not counterparts
+    quoted = [article(f"q{i}", f"Wladimir Klitschko stopped Tony Thompson. Referee Sam "
+                      f"Williams said so. q{i}.{pad}",
+                      people=["Wladimir Klitschko", "Tony Thompson", "Sam Williams"])
+              for i in range(3)]
+    assert split_members([*thompson, *quoted]) is None
+
+
 def test_people_the_other_group_also_reports_keep_the_event_whole() -> None:
     both = [article(f"a{i}", f"Wendy Sherman and Sergei Ryabkov met in Geneva. a{i}.",
                     people=["Wendy Sherman", "Sergei Ryabkov"]) for i in range(3)]
