@@ -106,8 +106,9 @@ class BatchContract:
         assert stored.duplicate_of == original.id
         assert stored.event_id == batch_store.get_article(original.id).event_id
 
+    @pytest.mark.parametrize("collection", ["events", "stories"])
     def test_a_write_that_loses_a_race_at_the_flush_is_done_again_one_at_a_time(
-        self, batch_store: Store, monkeypatch: pytest.MonkeyPatch
+        self, batch_store: Store, monkeypatch: pytest.MonkeyPatch, collection: str
     ) -> None:
         groups = synthetic_groups(30)
         items = as_submitted(arrival_order(groups))
@@ -117,20 +118,30 @@ class BatchContract:
         raced: list[str] = []
 
         def racing(writes: Sequence[RecordWrite]) -> list[Conflict | None]:
-            """Another writer updates an event the batch read, just before it writes events."""
-            updates = [w for w in writes if w.collection == "events" and w.action == "update"]
+            """Another writer updates a record the batch read, just before the batch writes
+            that collection."""
+            updates = [w for w in writes if w.collection == collection and w.action == "update"]
             if updates and not raced:
-                event, version = batch_store.get_event(updates[0].record_id)
-                batch_store.put_event(event, version=version, text=updates[0].text)
-                raced.append(event.id)
+                record_id, text = updates[0].record_id, updates[0].text
+                if collection == "events":
+                    event, version = batch_store.get_event(record_id)
+                    batch_store.put_event(event, version=version, text=text)
+                else:
+                    story, version = batch_store.get_story(record_id)
+                    batch_store.put_story(story, version=version, text=text)
+                raced.append(record_id)
             return write_batch(writes)
 
         monkeypatch.setattr(batch_store, "write_batch", racing)
         results = indexer.ingest_batch(items[10:])
-        assert raced, "the test changed an event behind the batch's back"
+        assert raced, f"the test changed one of the {collection} behind the batch's back"
         assert all(isinstance(r, IngestResult) and r.created for r in results), results[:3]
         assert _partition(batch_store) == sorted(sorted(a.id for a in g) for g in groups)
         assert check(batch_store).clean, check(batch_store).findings[:5]
+        for story, _ in batch_store.iter_stories():  # each entry as its event is now
+            for entry in story.events:
+                event, _ = batch_store.get_event(entry.event_id)
+                assert entry.article_count == len(event.articles), (story.id, entry)
 
     def test_a_store_failing_mid_flush_loses_nothing_and_a_retry_finishes_it(
         self, batch_store: Store, monkeypatch: pytest.MonkeyPatch
@@ -282,33 +293,3 @@ class BatchContract:
         assign_article(batch_store, batch_store.get_article(mine.id))  # theirs, assigned
         batch_store.refresh()
         assert check(batch_store).clean, check(batch_store).findings[:5]
-
-    def test_a_story_write_that_loses_a_race_at_the_flush_is_done_again(
-        self, batch_store: Store, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        groups = synthetic_groups(30)
-        items = as_submitted(arrival_order(groups))
-        indexer = Indexer(batch_store, _no_nlp, "test-1")
-        indexer.ingest_batch(items[:10])
-        write_batch = batch_store.write_batch
-        raced: list[str] = []
-
-        def racing(writes: Sequence[RecordWrite]) -> list[Conflict | None]:
-            """Another writer updates a story the batch read, just before it writes stories."""
-            updates = [w for w in writes if w.collection == "stories" and w.action == "update"]
-            if updates and not raced:
-                story, version = batch_store.get_story(updates[0].record_id)
-                batch_store.put_story(story, version=version, text=updates[0].text)
-                raced.append(story.id)
-            return write_batch(writes)
-
-        monkeypatch.setattr(batch_store, "write_batch", racing)
-        results = indexer.ingest_batch(items[10:])
-        assert raced, "the test changed a story behind the batch's back"
-        assert all(isinstance(r, IngestResult) and r.created for r in results), results[:3]
-        assert _partition(batch_store) == sorted(sorted(a.id for a in g) for g in groups)
-        assert check(batch_store).clean, check(batch_store).findings[:5]
-        for story, _ in batch_store.iter_stories():  # each entry as its event is now
-            for entry in story.events:
-                event, _ = batch_store.get_event(entry.event_id)
-                assert entry.article_count == len(event.articles), (story.id, entry)
