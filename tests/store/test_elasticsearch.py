@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from elasticsearch import Elasticsearch, TransportError
 
+from indexer.benchmarks.assign import delete_indices
 from indexer.store.base import Store
 from indexer.store.elasticsearch import ElasticsearchStore
 from indexer.store.query import SearchQuery
@@ -81,11 +82,7 @@ class TestElasticsearchStore(
             return ElasticsearchStore(es_url, index=prefix)
 
         yield open_store
-        # Explicit names: wildcard deletes are refused where action.destructive_requires_name
-        # is on (the default).
-        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
-        if names:
-            es_client.indices.delete(index=",".join(names))
+        delete_indices(es_url, prefix)  # by name: wildcard deletes are refused by default
 
     @pytest.fixture
     def unreachable_store(self) -> StoreFactory:
@@ -135,9 +132,7 @@ def test_the_next_assignment_finds_an_event_and_story_founded_a_moment_ago_witho
         assert hits["hits"]["total"]["value"] == 0  # still not searchable: found by id alone
     finally:
         store.close()
-        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
-        if names:
-            es_client.indices.delete(index=",".join(names))
+        delete_indices(es_url, prefix)
 
 
 def test_a_batch_of_fifty_articles_costs_a_few_requests_where_one_at_a_time_costs_hundreds(
@@ -173,9 +168,7 @@ def test_a_batch_of_fifty_articles_costs_a_few_requests_where_one_at_a_time_cost
             store.close()
     finally:
         for prefix in prefixes:
-            names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
-            if names:
-                es_client.indices.delete(index=",".join(names))
+            delete_indices(es_url, prefix)
     assert partitions[0] == partitions[1]
     assert counted["one at a time"] >= 10 * len(items), counted
     assert counted["batch"] <= len(items), counted
@@ -217,9 +210,7 @@ def test_a_document_elasticsearch_refuses_in_a_batch_is_that_lines_error_not_an_
         assert {a.id for a in store.get_articles(list(statuses))} == set(statuses)
     finally:
         store.close()
-        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
-        if names:
-            es_client.indices.delete(index=",".join(names))
+        delete_indices(es_url, prefix)
 
 
 def test_a_batch_written_to_an_index_deleted_behind_its_back_is_an_outage_not_a_lost_race(
@@ -243,9 +234,7 @@ def test_a_batch_written_to_an_index_deleted_behind_its_back_is_an_outage_not_a_
             [RecordWrite("articles", "create", "a-gone", record=article)]) == [None]
     finally:
         store.close()
-        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
-        if names:
-            es_client.indices.delete(index=",".join(names))
+        delete_indices(es_url, prefix)
 
 
 def test_an_event_a_batch_founded_well_before_its_flush_is_found_by_the_next_assignment(
@@ -286,6 +275,4 @@ def test_an_event_a_batch_founded_well_before_its_flush_is_found_by_the_next_ass
         assert _partition(store) == [sorted(a.id for a in group[:2])], first
     finally:
         store.close()
-        names = list(es_client.indices.get(index=f"{prefix}-*", expand_wildcards="all"))
-        if names:
-            es_client.indices.delete(index=",".join(names))
+        delete_indices(es_url, prefix)
