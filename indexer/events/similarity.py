@@ -232,7 +232,7 @@ def _text_vector_of(title: str, text: str) -> tuple[Mapping[str, float], Mapping
     parts = [title, title, *[head] * LEAD_REPEAT, text]
     stems, surfaces = t.counts("\n".join(parts))
     vec = t.vector(stems, surfaces)
-    best = {k: forms.most_common(1)[0][0] for k, forms in surfaces.items()}
+    best = {k: t.commonest(forms) for k, forms in surfaces.items()}
     return MappingProxyType(vec), MappingProxyType(best)
 
 

@@ -99,11 +99,19 @@ def counts(text: str) -> tuple[dict[str, float], dict[str, Counter[str]]]:
     return stems, surfaces
 
 
+def commonest(forms: Counter[str]) -> str:
+    """``forms.most_common(1)[0][0]`` (the first seen among equals), without building a heap
+    for the one or two forms a stem usually has."""
+    if len(forms) == 1:
+        return next(iter(forms))
+    return max(forms, key=forms.__getitem__)
+
+
 def vector(stems: dict[str, float], surfaces: dict[str, Counter[str]]) -> dict[str, float]:
     """Sublinear tf times background rarity (of the stem's commonest surface form: a real word)."""
     out: dict[str, float] = {}
     for key, tf in stems.items():
-        surface = surfaces[key].most_common(1)[0][0]
+        surface = commonest(surfaces[key])
         w = weight(surface)
         if w > 0.0:
             out[key] = (1.0 + math.log(tf)) * w

@@ -293,3 +293,18 @@ def test_another_place_is_only_other_when_the_places_are_known_apart() -> None:
         builders._mention(text, "Troy"),)),)))
     assert found.wheres == {troy.id: 1} and found.geo == {troy.id: "US 42.61 -83.15"}
     assert Signature.from_dict(json.loads(json.dumps(found.to_dict()))) == found
+
+
+def test_commonest_is_most_common_including_ties() -> None:
+    """The stem's surface form is the commonest one, the first seen among equals."""
+    import random
+    from collections import Counter
+
+    from indexer.events.terms import commonest
+
+    rng = random.Random(1)
+    for _ in range(2000):
+        forms: Counter[str] = Counter()
+        for _ in range(rng.randint(1, 6)):
+            forms[rng.choice("abcde")] += rng.randint(1, 3)
+        assert commonest(forms) == forms.most_common(1)[0][0]
