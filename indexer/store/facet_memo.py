@@ -2,8 +2,8 @@
 
 Counting facets in SQL joins each match to its facet rows and groups them: with a common
 word that is a million rows per search at 100,000 articles (over a second). Here each record
-maps to a tuple of interned key ids and a ``Counter`` over the matches' tuples does the same
-count in tens of milliseconds.
+maps to a tuple of interned key ids, and the matches' key ids are counted in one array
+(``numpy.bincount``): the same count in milliseconds.
 
 The memo follows the file, not this process: triggers append every changed facet row's record
 to ``facet_changes`` (whoever writes: another worker, the CLI, an older version of this code),
@@ -19,6 +19,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import chain, repeat
 from pathlib import Path
+
+import numpy as np
 
 #: Change-log rows kept: a reader further behind than this rebuilds its memo from scratch.
 KEEP_CHANGES = 200_000
@@ -143,11 +145,10 @@ class FacetMemo:
         value``, ordered by count descending then value.
         """
         entries, keys = self._entries, self._keys
-        counted = Counter(chain.from_iterable(map(entries.get, rowids, repeat(()))))
         wanted = set(names)
         labels: dict[tuple[str, str], str] = {}
         totals: Counter[tuple[str, str]] = Counter()
-        for key_id, n in counted.items():
+        for key_id, n in _counted(chain.from_iterable(map(entries.get, rowids, repeat(())))):
             facet, value, label = keys[key_id]
             if facet not in wanted:
                 continue
@@ -162,3 +163,18 @@ class FacetMemo:
             values.sort(key=lambda v: (-v[2], v[0]))
             del values[size:]
         return by_facet
+
+
+def _counted(key_ids: Iterable[int]) -> Iterable[tuple[int, int]]:
+    """How often each key id occurs: (id, count) for those that do.
+
+    Read into an array and counted with ``bincount``: for a common word's 100,000 matches
+    (a million key ids) that is a few times faster than a ``Counter`` hashing every one.
+    """
+    flat = np.fromiter(key_ids, dtype=np.int64)
+    if not flat.size:
+        return ()
+    bins = np.bincount(flat)
+    present = np.flatnonzero(bins)
+    return zip(present.tolist(), bins[present].tolist(), strict=True)
+
