@@ -163,7 +163,9 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_state(sites: tuple[Site, Site],
     site, _ = sites
     state = tmp_path / "state.json"
     log = tmp_path / "stderr.txt"
-    command = [sys.executable, "-c", "from api.cli import main; main()", "follow", "--print",
+    # -X faulthandler: a child that does not stop is made to show where it hangs (SIGABRT)
+    command = [sys.executable, "-X", "faulthandler", "-c", "from api.cli import main; main()",
+               "follow", "--print",
                "--allow-private", "--delay", "0", "--timeout", "0.5", "--interval", "3600",
                "--state", str(state), site.url("/full.atom")]
     with log.open("w") as err:
@@ -171,8 +173,17 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_state(sites: tuple[Site, Site],
                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
             _wait_for(lambda: "pass 1:" in log.read_text(), "the first pass")
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            ignored = next(line for line in status.splitlines() if line.startswith("SigIgn"))
             process.send_signal(signal.SIGINT)
-            assert process.wait(timeout=60) == 130
+            try:
+                code = process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+                process.wait(timeout=30)
+                pytest.fail(f"follow did not stop on Ctrl-C ({ignored}: SIGINT is bit 2 of the "
+                            f"mask); its stderr:\n{log.read_text()}")
+            assert code == 130, log.read_text()
         finally:
             if process.poll() is None:
                 process.kill()
