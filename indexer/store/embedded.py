@@ -618,11 +618,16 @@ class EmbeddedStore(Store):
         if not words:
             return []
         match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
+        # The matches are ranked through the narrow index (redirect_to sits after the
+        # multi-KB doc in the row, so reading it from the row walks overflow pages: at
+        # 18,000 events that tripled the query); only the top rows' docs are read.
         rows = self._read(
             "SELECT e.id, json_extract(e.doc, '$.signature'), json_extract(e.doc, '$.first_seen') "
-            f"FROM {table.fts} JOIN {table.rows} e ON e.rowid = {table.fts}.rowid "
-            f"WHERE {table.fts} MATCH ? AND e.redirect_to IS NULL "
-            f"ORDER BY bm25({table.fts}), e.id LIMIT ?",
+            f"FROM (SELECT a.rowid AS rid, a.id AS id, bm25({table.fts}) AS score "
+            f"FROM {table.fts} JOIN {table.rows} a INDEXED BY {table.narrow} "
+            f"ON a.rowid = {table.fts}.rowid WHERE {table.fts} MATCH ? AND {table.live} "
+            "ORDER BY score, a.id LIMIT ?) top "
+            f"JOIN {table.rows} e ON e.rowid = top.rid ORDER BY top.score, top.id",
             (match, limit),
         )
         return [_candidate(r) for r in rows]
