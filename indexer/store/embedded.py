@@ -1051,16 +1051,29 @@ def _unavailable(exc: sqlite3.Error, doing: str) -> StoreUnavailable:
 
 
 def _fill_counts(conn: sqlite3.Connection) -> None:
-    """A file made before the kept counts existed gets them once (triggers keep them since)."""
-    for facets, counts in (("facets", "facet_counts"), ("event_facets", "event_facet_counts"),
-                           ("story_facets", "story_facet_counts")):
-        if conn.execute(f"SELECT 1 FROM {counts} LIMIT 1").fetchone() is None and conn.execute(
-            f"SELECT 1 FROM {facets} LIMIT 1"
-        ).fetchone() is not None:
-            conn.execute(
-                f"INSERT INTO {counts} (facet, value, label, n) "
-                f"SELECT facet, value, MIN(label), count(*) FROM {facets} GROUP BY facet, value"
-            )
+    """A file made before the kept counts existed gets them once (triggers keep them since).
+
+    Looked at and filled in one write transaction: another handle, already open, may store
+    an article (its facet rows and their counts together) at any moment; between two
+    separate reads this one saw no counts, then facet rows, and counted them again.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for facets, counts in (("facets", "facet_counts"),
+                               ("event_facets", "event_facet_counts"),
+                               ("story_facets", "story_facet_counts")):
+            if conn.execute(f"SELECT 1 FROM {counts} LIMIT 1").fetchone() is None and (
+                conn.execute(f"SELECT 1 FROM {facets} LIMIT 1").fetchone() is not None
+            ):
+                conn.execute(
+                    f"INSERT INTO {counts} (facet, value, label, n) "
+                    f"SELECT facet, value, MIN(label), count(*) FROM {facets} "
+                    "GROUP BY facet, value"
+                )
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

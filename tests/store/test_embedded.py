@@ -50,3 +50,54 @@ class TestEmbeddedStore(
             return EmbeddedStore(blocker / "store.sqlite3")
 
         yield open_store
+
+
+def test_counts_are_filled_in_one_transaction_with_what_they_count(tmp_path: Path) -> None:
+    """Opening a store looks at the kept facet counts and fills them for an old file; a
+    handle already open that stores an article in between (its facet rows and counts in one
+    commit) must not make the opener count those rows a second time (the CI dry run's
+    ``UNIQUE constraint failed: facet_counts``)."""
+    import sqlite3
+    from typing import Any
+
+    from indexer.store import embedded
+
+    file = tmp_path / "store.sqlite3"
+    EmbeddedStore(file).close()  # a fresh file: schema, triggers, no articles
+    other = sqlite3.connect(file, timeout=0.05, isolation_level=None)
+    refused: list[str] = []
+
+    class Opener:
+        """The opener's connection; right after it reads the counts, the other writes."""
+
+        def __init__(self) -> None:
+            self.conn = sqlite3.connect(file, isolation_level=None)
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            found = self.conn.execute(sql, *args)
+            if sql.startswith("SELECT 1 FROM facet_counts"):
+                found = iter(found.fetchall())  # the read is done; now another handle writes
+                try:
+                    other.execute("INSERT INTO facets (article_rowid, facet, value, label) "
+                                  "VALUES (1, 'party', 'country:CH', 'Switzerland')")
+                except sqlite3.OperationalError as exc:
+                    refused.append(str(exc))
+                return _Rows(found)
+            return found
+
+    class _Rows:
+        def __init__(self, rows: Iterator[Any]) -> None:
+            self.rows = rows
+
+        def fetchone(self) -> Any:
+            return next(self.rows, None)
+
+    opener = Opener()
+    embedded._fill_counts(opener)  # type: ignore[arg-type]
+    assert refused and "locked" in refused[0], "the other writer waits for the opener's commit"
+    other.execute("INSERT INTO facets (article_rowid, facet, value, label) "
+                  "VALUES (1, 'party', 'country:CH', 'Switzerland')")
+    assert other.execute("SELECT facet, value, n FROM facet_counts").fetchall() == [
+        ("party", "country:CH", 1)], "counted once, by its trigger"
+    opener.conn.close()
+    other.close()
