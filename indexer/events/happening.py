@@ -331,16 +331,7 @@ def _surname(name: str) -> str | None:
 
 def who(article: Article) -> set[str]:
     """Surnames of the people the lead names (the actors of the reported happening)."""
-    start, end = lead_span(article)
-    out: set[str] = set()
-    for party in article.parties:
-        if party.kind != "person":
-            continue
-        if any(start <= m.start < end for m in party.mentions):
-            name = _surname(party.name)
-            if name:
-                out.add(name)
-    return out
+    return _surnames_named(article, *lead_span(article))
 
 
 def protagonists(article: Article) -> set[str]:
@@ -350,12 +341,19 @@ def protagonists(article: Article) -> set[str]:
     body = article.text[start:end]
     skipped = len(body) - len(body.lstrip())
     end = start + skipped + len(_first_sentence(body.lstrip()))
+    return _surnames_named(article, start, end, in_title=True)
+
+
+def _surnames_named(article: Article, start: int, end: int, *, in_title: bool = False
+                    ) -> set[str]:
+    """Surnames of the people mentioned between ``start`` and ``end`` (or, ``in_title``,
+    named in the title)."""
     out: set[str] = set()
     for party in article.parties:
         if party.kind != "person":
             continue
         if any(start <= m.start < end for m in party.mentions) or (
-                article.title and party.name in article.title):
+                in_title and article.title and party.name in article.title):
             name = _surname(party.name)
             if name:
                 out.add(name)
