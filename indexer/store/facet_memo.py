@@ -177,4 +177,3 @@ def _counted(key_ids: Iterable[int]) -> Iterable[tuple[int, int]]:
     bins = np.bincount(flat)
     present = np.flatnonzero(bins)
     return zip(present.tolist(), bins[present].tolist(), strict=True)
-
