@@ -105,11 +105,8 @@ def tokenised(nlp: Language, text: str) -> Doc:
 
 
 def parse(nlp: Language, text: str) -> Doc:
-    """Run the model over one text (see :func:`tokenised`)."""
-    doc = tokenised(nlp, text)
-    for _, component in nlp.pipeline:
-        doc = component(doc)
-    return doc
+    """Run the model over one text (see :func:`tokenised`): a batch of one."""
+    return parse_many(nlp, [tokenised(nlp, text)])[0]
 
 
 def parse_many(nlp: Language, docs: Sequence[Doc]) -> list[Doc]:
