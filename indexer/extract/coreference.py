@@ -183,8 +183,8 @@ def resolve_nominal(head: Token, antecedents: Sequence[Antecedent]) -> Anteceden
 
 FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our", "ours"})
 _OPENING_QUOTES = frozenset({"\u201c", "``"})
-_CLOSING_QUOTES = frozenset({"\u201d", "''"})
-_STRAIGHT_QUOTES = frozenset({'"'})
+CLOSING_QUOTES = frozenset({"\u201d", "''"})
+STRAIGHT_QUOTES = frozenset({'"'})
 _SPEECH_VERBS = frozenset(
     {"say", "tell", "add", "state", "write", "declare", "insist", "stress", "note", "explain",
      "announce", "tweet", "warn", "continue", "argue", "reply", "respond"}
@@ -209,9 +209,9 @@ class Quotations:
         opened: int | None = None
         for token in doc:
             text = token.text
-            if text in _OPENING_QUOTES or (text in _STRAIGHT_QUOTES and opened is None):
+            if text in _OPENING_QUOTES or (text in STRAIGHT_QUOTES and opened is None):
                 opened = token.i
-            elif (text in _CLOSING_QUOTES or text in _STRAIGHT_QUOTES) and opened is not None:
+            elif (text in CLOSING_QUOTES or text in STRAIGHT_QUOTES) and opened is not None:
                 self._spans.append((opened, token.i))
                 opened = None
         self._starts = [s for s, _ in self._spans]
@@ -259,7 +259,7 @@ class Quotations:
     def _before(self, start: int) -> Token | None:
         doc = self._doc
         for token in reversed(doc[max(start - _ATTRIBUTION_REACH, 0) : start]):
-            if token.text in _CLOSING_QUOTES:
+            if token.text in CLOSING_QUOTES:
                 break
             if token.lemma_.lower() in _SPEECH_VERBS and token.pos_ in {"VERB", "AUX"}:
                 return _speech_subject(token, start)

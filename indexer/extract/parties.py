@@ -35,7 +35,8 @@ _QUANTITY = frozenset(
      "numerous", "dozens", "hundreds", "thousands", "than", "least", "about", "over"}
 )  # fmt: skip
 _PHRASE_DEPS = frozenset({"compound", "amod", "nmod"})
-_CLOSING_QUOTES = frozenset({"\u201d", '"', "''"})
+#: What may close a direct quotation before its speaker: curly, doubled or straight marks.
+_CLOSING_QUOTES = coreference.CLOSING_QUOTES | coreference.STRAIGHT_QUOTES
 _QUOTE_VERBS = frozenset(
     {"say", "said", "says", "add", "added", "tell", "told", "explain", "explained", "recall",
      "recalled", "continue", "continued", "insist", "insisted"}
