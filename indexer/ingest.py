@@ -297,24 +297,22 @@ class Indexer:
             stored = {a.id for a in view.get_articles(ids)}  # one multi-get, kept in the view
         except StoreUnavailable as exc:
             return [exc for _ in items]
-
-        def needed(item: ArticleInput, extraction: Extraction | None) -> bool:
-            return extraction is None and article_id_for(item) not in stored
-
-        extracted = iter(extract_many(self._extract, [i for i, e in items if needed(i, e)]))
+        fresh = [article_id not in stored for article_id in ids]  # ids hash the whole text
+        extracted = iter(extract_many(self._extract, [
+            item for (item, extraction), new in zip(items, fresh, strict=True)
+            if new and extraction is None]))
         prepared: list[tuple[ArticleInput, Extraction | None] | IndexerError] = []
-        for item, extraction in items:
-            found = next(extracted) if needed(item, extraction) else extraction
+        for (item, extraction), new in zip(items, fresh, strict=True):
+            found = next(extracted) if new and extraction is None else extraction
             prepared.append(found if isinstance(found, Unprocessable) else (item, found))
         try:
-            new = [batch.prebuild(item, extraction)
-                   for item, extraction in (p for p in prepared if isinstance(p, tuple))
-                   if extraction is not None and article_id_for(item) not in stored]
+            built = [batch.prebuild(p[0], p[1]) for p, new in zip(prepared, fresh, strict=True)
+                     if new and isinstance(p, tuple) and p[1] is not None]
             # Looked up before the lock, as one at a time: candidates and possible originals.
-            view.prefetch_candidates([retrieval_terms(a, RETRIEVAL_TERMS) for a in new],
+            view.prefetch_candidates([retrieval_terms(a, RETRIEVAL_TERMS) for a in built],
                                      CANDIDATES, looked_at=time.time_ns() // 1000
                                      - assign.RECENT_MARGIN_US)
-            view.prefetch_searches([q for a in new for q in lookups(a)])
+            view.prefetch_searches([q for a in built for q in lookups(a)])
             with self.store.assignment_lock():
                 results = [p if isinstance(p, IndexerError) else batch.attempt(*p)
                            for p in prepared]
