@@ -5,12 +5,17 @@ That the budget holds across gunicorn workers (Redis) is tests/e2e/test_rate_lim
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 
+import pytest
 from flask.testing import FlaskClient
+from limits.storage import storage_from_string
 
 from api.app import create_app
 from api.config import Settings
+from api.ratelimit import SweptMemoryStorage, storage_uri
 from indexer.store.embedded import EmbeddedStore
 from tests.api.test_articles import assert_problem
 
@@ -82,3 +87,39 @@ def test_the_limit_can_be_switched_off(settings: Settings, store: EmbeddedStore)
     for _ in range(5):
         response = client.get("/v1/articles")
         assert response.status_code == 200 and "RateLimit-Limit" not in response.headers
+
+
+def test_counting_a_request_starts_no_thread(
+    settings: Settings, store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """limits' own memory storage started a timer thread per request (~1 ms of a search)."""
+    client = _limited(settings, store, "100/minute")
+    client.get("/v1/articles")
+    started: list[threading.Thread] = []
+    real_start = threading.Thread.start
+
+    def counted(thread: threading.Thread) -> None:
+        started.append(thread)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", counted)
+    for _ in range(5):
+        time.sleep(0.02)  # past the 10 ms after which limits' timer would have finished
+        assert client.get("/v1/articles").status_code == 200
+    assert started == []
+
+
+def test_windows_that_ran_out_are_swept_from_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    storage = storage_from_string(storage_uri("memory://"))
+    assert isinstance(storage, SweptMemoryStorage)
+    for address in range(50):
+        storage.incr(f"addr:10.0.0.{address}", expiry=0.05)
+    assert storage.get("addr:10.0.0.1") == 1
+    assert len(storage.storage) == 50
+    time.sleep(0.06)  # every window has run out ...
+    assert len(storage.storage) == 50  # ... but the sweep waits its turn
+    later = time.monotonic() + SweptMemoryStorage.SWEEP_EVERY_S
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    storage.incr("addr:10.9.9.9", expiry=60)
+    assert set(storage.storage) == {"addr:10.9.9.9"}
+    assert storage.get("addr:10.9.9.9") == 1
