@@ -114,6 +114,9 @@ def run(settings: Settings, *, host: str, port: int, workers: int, threads: int)
             "workers": workers,
             "threads": threads,
             "worker_class": "gthread",
+            # Each worker's heartbeat touches a file in every loop of its main thread: on
+            # tmpfs that is a memory write, not a disk inode update.
+            "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
             "timeout": 120,
             "accesslog": "-",
             # The request id beside each access line, to find the log lines it names.
