@@ -136,6 +136,21 @@ class EventStoreContract:
         assert events_store.candidate_events(["zzzunknownword"], 5) == []
         assert events_store.candidate_events(['"', "OR", "*"], 5) is not None
 
+    def test_retired_and_deleted_events_are_never_candidates(self, events_store: Store) -> None:
+        talks = self._ingest(events_store, GENEVA_TALKS[0])
+        quake = self._ingest(events_store, QUAKE)
+        assert talks.event_id and quake.event_id
+        events_store.refresh()
+        assert [e.id for e in events_store.candidate_events(["earthquake"], 5)] == [quake.event_id]
+        _, version = events_store.get_event(quake.event_id)
+        events_store.retire_event(quake.event_id, talks.event_id, version=version)
+        events_store.refresh()
+        assert events_store.candidate_events(["earthquake"], 5) == []
+        _, version = events_store.get_event(talks.event_id)
+        events_store.delete_event(talks.event_id, version=version)
+        events_store.refresh()
+        assert events_store.candidate_events(["geneva", "negotiators"], 5) == []
+
     def test_event_search_has_facets_and_filters(self, events_store: Store) -> None:
         self._ingest(events_store, GENEVA_TALKS[0], "a")
         self._ingest(events_store, GENEVA_TALKS[1], "b")
