@@ -112,6 +112,10 @@ class ElasticsearchKeyRing(KeyRing):
                 )
             except NotFoundError:
                 return  # revoked meanwhile
+            except ConflictError:
+                # Other requests recorded a use of this key at the same moment, and kept
+                # winning past our retries: their time is as good as ours.
+                return
 
 
 def _record(source: dict[str, Any]) -> KeyRecord:

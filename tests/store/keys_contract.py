@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -84,6 +85,36 @@ class KeyStoreContract:
         store.keys().touch(record.key_id, "2022-01-11T10:00:00.000000Z")
         used = {r.name: r.last_used_at for r in store.keys().all()}
         assert used == {"a-key": None, "b-key": "2022-01-11T10:00:00.000000Z"}
+        store.close()
+
+    def test_uses_recorded_at_once_by_many_requests_all_succeed(
+        self, store_factory: StoreFactory
+    ) -> None:
+        """Every worker records a key's use now and then; several at once is normal under
+        load. On Elasticsearch the loser of such a race got a version conflict that failed
+        the caller's request with a 500 (seen in the many-writers fault test)."""
+        store = store_factory()
+        key = store.keys().create("busy", ["write"])
+        record = store.keys().authenticate(key)
+        assert record is not None
+        written = [f"2022-01-11T10:{minute:02d}:00.000000Z" for minute in range(5)]
+        failures: list[BaseException] = []
+
+        def use() -> None:
+            for when in written:
+                try:
+                    store.keys().touch(record.key_id, when)
+                except BaseException as exc:  # any failure is the finding
+                    failures.append(exc)
+
+        threads = [threading.Thread(target=use) for _ in range(48)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        (listed,) = store.keys().all()
+        assert listed.last_used_at in written
         store.close()
 
     def test_keys_outlive_a_reindex(self, store_factory: StoreFactory) -> None:
