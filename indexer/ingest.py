@@ -298,12 +298,14 @@ class Indexer:
         except StoreUnavailable as exc:
             return [exc for _ in items]
         fresh = [article_id not in stored for article_id in ids]  # ids hash the whole text
+        # One list decides who goes through the model: its answers are read back in order.
+        to_model = [new and extraction is None
+                    for (_, extraction), new in zip(items, fresh, strict=True)]
         extracted = iter(extract_many(self._extract, [
-            item for (item, extraction), new in zip(items, fresh, strict=True)
-            if new and extraction is None]))
+            item for (item, _), needed in zip(items, to_model, strict=True) if needed]))
         prepared: list[tuple[ArticleInput, Extraction | None] | IndexerError] = []
-        for (item, extraction), new in zip(items, fresh, strict=True):
-            found = next(extracted) if new and extraction is None else extraction
+        for (item, extraction), needed in zip(items, to_model, strict=True):
+            found = next(extracted) if needed else extraction
             prepared.append(found if isinstance(found, Unprocessable) else (item, found))
         try:
             built = [batch.prebuild(p[0], p[1]) for p, new in zip(prepared, fresh, strict=True)
